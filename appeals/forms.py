@@ -1,0 +1,304 @@
+"""The citizen's appeal form (DESIGN.md section 2): it validates and normalises, nothing more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from captcha.fields import CaptchaField
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import EmailValidator
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from appeals import attachments
+from appeals.models import APPLICANT_FIELDS, AppealKind, Attachment, ReplyMethod
+from appeals.validators import normalize_phone, validate_national_email_zone, validate_postal_index
+from classifiers.models import Topic
+
+
+def _required(message: str) -> dict[str, Any]:
+    return {"required": message}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that returns a list; each file is checked by the form, one by one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,application/pdf,image/jpeg"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        if not data:
+            return []
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [f for f in files if f]
+
+
+class TopicChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Topic) -> str:
+        return obj.label
+
+
+class AppealForm(forms.Form):
+    """Every field of the institution's form, in its order, with Russian messages."""
+
+    last_name = forms.CharField(label=_("Фамилия"), max_length=100, error_messages=_required(_("Укажите фамилию.")))
+    first_name = forms.CharField(label=_("Имя"), max_length=100, error_messages=_required(_("Укажите имя.")))
+    patronymic = forms.CharField(
+        label=_("Отчество"), max_length=100, required=False, help_text=_("Если есть.")
+    )
+    address = forms.CharField(
+        label=_("Адрес (субъект РФ, населённый пункт, улица, дом, кв.)"),
+        max_length=500,
+        error_messages=_required(_("Укажите почтовый адрес: на него придёт ответ, если вы выберете почту.")),
+    )
+    postal_index = forms.CharField(
+        label=_("Индекс"),
+        max_length=6,
+        validators=[validate_postal_index],
+        error_messages=_required(_("Укажите почтовый индекс.")),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+    )
+    phone = forms.CharField(
+        label=_("Телефон"),
+        max_length=32,
+        error_messages=_required(_("Укажите номер телефона.")),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.CharField(
+        label=_("Электронная почта"),
+        max_length=254,
+        error_messages=_required(_("Укажите адрес электронной почты.")),
+        help_text=_("На этот адрес придёт письмо для подтверждения, затем уведомления и ответ."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    reply_method = forms.ChoiceField(
+        label=_("Способ получения ответа"),
+        choices=ReplyMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Выберите, как вы хотите получить ответ.")),
+    )
+    topic = TopicChoiceField(
+        label=_("Тематика"),
+        queryset=Topic.objects.none(),
+        empty_label=_("— выберите тематику —"),
+        error_messages={
+            "required": _("Выберите тематику обращения."),
+            "invalid_choice": _("Эта тематика больше не принимается. Выберите другую."),
+        },
+    )
+    kind = forms.ChoiceField(
+        label=_("Вид обращения"),
+        choices=AppealKind.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required(_("Выберите вид обращения.")),
+    )
+    text = forms.CharField(
+        label=_("Суть обращения"),
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        error_messages=_required(_("Изложите суть предложения, заявления или жалобы.")),
+        help_text=_(
+            "Изложите суть предложения, заявления или жалобы (ч. 1 ст. 7 Федерального закона № 59-ФЗ). "
+            "Рекомендуем указать адрес места описанного действия, факта или события."
+        ),
+    )
+    attachments = MultipleFileField(
+        label=_("Прикрепить файл"),
+        required=False,
+        help_text=_("PDF, JPG или JPEG; можно несколько файлов, всего не более 10 МБ."),
+    )
+    remove_attachments = forms.ModelMultipleChoiceField(
+        label=_("Убрать из обращения"),
+        queryset=Attachment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    consent = forms.BooleanField(
+        label=_("Я согласен с порядком передачи и рассмотрения сообщений"),
+        help_text=_("В том числе на обработку персональных данных для рассмотрения обращения (152-ФЗ)."),
+        error_messages=_required(_("Без согласия обращение не может быть отправлено.")),
+    )
+    captcha = CaptchaField(
+        label=_("Введите символы с картинки"),
+        error_messages={"invalid": _("Символы введены неверно. Введите символы с новой картинки.")},
+    )
+    # Honeypot: hidden from people (CSS and aria-hidden), filled in by bots.
+    website = forms.CharField(
+        label=_("Не заполняйте это поле"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        kept: list[Attachment] | None = None,
+        dropped_uploads: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.kept = kept or []
+        self.dropped_uploads = dropped_uploads or []
+        # Files that passed their checks: kept with the draft even when another field fails.
+        self.accepted_files: list[tuple[UploadedFile, attachments.CheckedFile]] = []
+        self.fields["topic"].queryset = Topic.objects.offered()
+        # The kept files are listed with their own checkboxes (kept_files.html).
+        self.fields["remove_attachments"].queryset = Attachment.objects.filter(pk__in=[a.pk for a in self.kept])
+        self.helper = self._helper()
+
+    def _helper(self) -> FormHelper:
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(
+            Fieldset(
+                _("Введите ваши персональные данные"),
+                Div(Field("last_name", autocomplete="family-name"), css_class="col-md-4"),
+                Div(Field("first_name", autocomplete="given-name"), css_class="col-md-4"),
+                Div(Field("patronymic", autocomplete="additional-name"), css_class="col-md-4"),
+                css_class="row",
+            ),
+            Fieldset(
+                _("Контактная информация"),
+                Field("address", autocomplete="street-address"),
+                Div(Div("postal_index", css_class="col-md-3"), Div("phone", css_class="col-md-4"), css_class="row"),
+                "email",
+                "reply_method",
+            ),
+            Fieldset(
+                _("Содержание обращения"),
+                "topic",
+                "kind",
+                "text",
+                HTML('{% include "appeals/includes/kept_files.html" %}'),
+                "attachments",
+            ),
+            Div("website", css_class="hp-field", aria_hidden="true"),
+            "consent",
+            "captcha",
+        )
+        return helper
+
+    # --- fields -------------------------------------------------------------
+    def clean_last_name(self) -> str:
+        return " ".join(self.cleaned_data["last_name"].split())
+
+    def clean_first_name(self) -> str:
+        return " ".join(self.cleaned_data["first_name"].split())
+
+    def clean_patronymic(self) -> str:
+        return " ".join(self.cleaned_data["patronymic"].split())
+
+    def clean_address(self) -> str:
+        return " ".join(self.cleaned_data["address"].split())
+
+    def clean_phone(self) -> str:
+        return normalize_phone(self.cleaned_data["phone"])
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        EmailValidator(message=_("Проверьте адрес электронной почты: например, ivanov@mail.ru."))(email)
+        validate_national_email_zone(email)
+        local, domain = email.rsplit("@", 1)
+        return f"{local}@{domain.lower()}"
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise ValidationError(_("Изложите суть предложения, заявления или жалобы."), code="required")
+        return text
+
+    def clean_attachments(self) -> list[UploadedFile]:
+        """Check each new file by content; keep those that pass, report the others by name."""
+        uploads: list[UploadedFile] = self.cleaned_data["attachments"]
+        errors: list[ValidationError] = [
+            ValidationError(
+                _("Файл «%(name)s» не принят: вместе с другими файлами он больше 10 МБ."),
+                code="total_too_large",
+                params={"name": name},
+            )
+            for name in self.dropped_uploads
+        ]
+        removed = {a.pk for a in self.data_removed_attachments()}
+        total = sum(a.size for a in self.kept if a.pk not in removed)
+        count = len(self.kept) - len(removed)
+        for upload in uploads:
+            try:
+                checked = attachments.check_attachment(upload)
+                if count + 1 > attachments.MAX_FILES:
+                    raise ValidationError(
+                        _("Файл «%(name)s» не принят: можно приложить не более %(max)s файлов."),
+                        code="too_many_files",
+                        params={"name": upload.name, "max": attachments.MAX_FILES},
+                    )
+                attachments.check_total_size([total, checked.size])
+            except ValidationError as exc:
+                if exc.code == "total_too_large":
+                    exc = ValidationError(
+                        _("Файл «%(name)s» (%(size)s) не принят: всего можно приложить не более 10 МБ, "
+                          "уже приложено %(total)s."),
+                        code="total_too_large",
+                        params={"name": upload.name, "size": filesizeformat(upload.size),
+                                "total": filesizeformat(total)},
+                    )
+                errors.append(exc)
+                continue
+            self.accepted_files.append((upload, checked))
+            total += checked.size
+            count += 1
+        if errors:
+            raise ValidationError(errors)
+        return uploads
+
+    def data_removed_attachments(self) -> list[Attachment]:
+        """The kept files the citizen ticked for removal (read even when the form is invalid)."""
+        if not self.is_bound or not self.kept:
+            return []
+        field = self.fields["remove_attachments"]
+        try:
+            return list(field.clean(field.widget.value_from_datadict(self.data, self.files, self.add_prefix("remove_attachments"))))
+        except ValidationError:
+            return []
+
+    def clean_website(self) -> str:
+        return self.cleaned_data["website"].strip()
+
+    @property
+    def is_spam(self) -> bool:
+        return bool(self.data.get(self.add_prefix("website"), "").strip())
+
+
+def draft_data(cleaned: dict[str, Any]) -> dict[str, Any]:
+    """The form's values as JSON for the draft (the topic by id)."""
+    data = {name: cleaned[name] for name in APPLICANT_FIELDS}
+    data["topic"] = cleaned["topic"].pk
+    return data
+
+
+class ConfirmationCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Код из письма"),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        error_messages={
+            "required": _("Введите код из письма."),
+            "min_length": _("Код состоит из шести цифр."),
+            "max_length": _("Код состоит из шести цифр."),
+        },
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not code.isdigit():
+            raise ValidationError(_("Код состоит из шести цифр."), code="invalid")
+        return code

@@ -1,0 +1,215 @@
+"""The rules of intake: drafts, their files, and the receipt of an appeal.
+
+Nothing here knows about HTTP. Each function that changes rows runs in one
+transaction; e-mail goes through the outbox, queued when the transaction
+commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from appeals import attachments as attachment_checks
+from appeals import tokens
+from appeals.attachments import CheckedFile
+from appeals.identification import Identity
+from appeals.models import APPLICANT_FIELDS, Appeal, Attachment, Draft, RegistrationCounter
+from classifiers.models import Institution, Topic
+from outbox.services import queue_email
+
+logger = logging.getLogger(__name__)
+
+
+class AppealError(Exception):
+    """A step that the current state does not allow; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    appeal: Appeal
+    # The access code in clear text exists only here, on the way to the
+    # citizen's screen; the database keeps its hash.
+    access_code: str | None
+    created: bool
+
+
+# --- drafts -----------------------------------------------------------------
+def get_open_draft(key: str | None) -> Draft | None:
+    """Return the draft with this key if it has not expired."""
+    if not key:
+        return None
+    try:
+        return Draft.objects.get(key=key, expires_at__gt=timezone.now())
+    except (Draft.DoesNotExist, ValueError):
+        return None
+
+
+def create_draft() -> Draft:
+    return Draft.objects.create()
+
+
+def store_files(draft: Draft, accepted: Iterable[tuple[UploadedFile, CheckedFile]]) -> list[Attachment]:
+    """Keep files that passed their checks with the draft, under generated names."""
+    stored = []
+    for upload, checked in accepted:
+        content = attachment_checks.sanitized_content(upload, checked)
+        digest = hashlib.sha256()
+        for chunk in content.chunks():
+            digest.update(chunk)
+        content.seek(0)
+        attachment = Attachment(
+            draft=draft,
+            original_name=(upload.name or "file")[:255],
+            content_type=checked.content_type,
+            size=content.size,
+            sha256=digest.hexdigest(),
+        )
+        attachment.file.save(f"upload{checked.extension}", content, save=False)
+        try:
+            attachment.save()
+        except Exception:
+            attachment.file.delete(save=False)  # no row, no file
+            raise
+        stored.append(attachment)
+    return stored
+
+
+def remove_files(draft: Draft, items: Iterable[Attachment]) -> None:
+    """Take files off a draft at the citizen's request and delete them."""
+    for attachment in items:
+        if attachment.draft_id != draft.pk:
+            continue
+        name = attachment.file.name
+        attachment.delete()
+        storages["attachments"].delete(name)
+
+
+def submit_draft(draft: Draft, data: dict[str, Any]) -> Draft:
+    """Record the form's values; from now on the draft waits for identification."""
+    with transaction.atomic():
+        draft = Draft.objects.select_for_update().get(pk=draft.pk)
+        if draft.status == Draft.Status.CONFIRMED:
+            raise AppealError(_("Это обращение уже принято."))
+        draft.data = data
+        draft.email = data["email"]
+        draft.status = Draft.Status.AWAITING
+        draft.submitted_at = timezone.now()
+        draft.save(update_fields=["data", "email", "status", "submitted_at"])
+    return draft
+
+
+# --- receipt ----------------------------------------------------------------
+def format_number(year: int, sequence: int) -> str:
+    """«ОГ-2026-000123»: prefix, year, sequence within the year."""
+    return f"{settings.APPEALS_NUMBER_PREFIX}-{year}-{sequence:06d}"
+
+
+def next_sequence(year: int) -> int:
+    """Take the next number of the year; call inside the receipt's transaction.
+
+    The counter row is locked until the transaction ends, so concurrent
+    receipts are numbered one after another, and a receipt that rolls back
+    leaves no gap.
+    """
+    RegistrationCounter.objects.bulk_create([RegistrationCounter(year=year)], ignore_conflicts=True)
+    counter = RegistrationCounter.objects.select_for_update().get(year=year)
+    counter.last_value += 1
+    counter.save(update_fields=["last_value"])
+    return counter.last_value
+
+
+def receive_appeal(draft: Draft, identity: Identity, *, now: datetime | None = None) -> Receipt:
+    """Turn an identified draft into an appeal with its number; idempotent per draft."""
+    access_code = tokens.new_access_code()
+    with transaction.atomic():
+        # 1. Lock the draft: a second click waits here, then finds the appeal.
+        draft = Draft.objects.select_for_update().get(pk=draft.pk)
+        if draft.appeal_id is not None:
+            return Receipt(appeal=Appeal.objects.get(pk=draft.appeal_id), access_code=None, created=False)
+        if draft.status != Draft.Status.AWAITING or draft.is_expired:
+            raise AppealError(_("Срок подтверждения истёк. Заполните обращение заново."))
+        # 2. Number it and store it, with its files, in one go.
+        received_at = now or timezone.now()
+        year = timezone.localdate(received_at).year
+        sequence = next_sequence(year)
+        data = draft.data
+        topic = Topic.objects.get(pk=data["topic"])
+        appeal = Appeal.objects.create(
+            number=format_number(year, sequence),
+            year=year,
+            sequence=sequence,
+            received_at=received_at,
+            topic=topic,
+            topic_code=topic.code,
+            topic_title=topic.title,
+            attachment_count=draft.attachments.count(),
+            identification_method=identity.method,
+            identified_as=identity.identifier,
+            consent_at=draft.submitted_at or received_at,
+            access_code_hash=tokens.hash_secret(access_code),
+            **{name: data[name] for name in APPLICANT_FIELDS},
+        )
+        draft.attachments.update(draft=None, appeal=appeal)
+        # 3. The draft keeps only the link to its appeal, no personal data.
+        draft.status = Draft.Status.CONFIRMED
+        draft.appeal = appeal
+        draft.data = {}
+        draft.token_hash = draft.code_hash = ""
+        draft.save(update_fields=["status", "appeal", "data", "token_hash", "code_hash"])
+        # 4. The acknowledgement goes through the outbox once this commits.
+        queue_acknowledgement(appeal)
+    logger.info("appeal received number=%s method=%s", appeal.number, identity.method)
+    return Receipt(appeal=appeal, access_code=access_code, created=True)
+
+
+def queue_acknowledgement(appeal: Appeal) -> None:
+    institution = Institution.get_current()
+    queue_email(
+        kind="appeals.acknowledgement",
+        to=appeal.email,
+        template="emails/appeal_received",
+        context={
+            "appeal": appeal,
+            "institution": institution,
+            "portal_url": settings.PORTAL_BASE_URL,
+        },
+        appeal=appeal,
+    )
+
+
+# --- housekeeping -----------------------------------------------------------
+def purge_expired_drafts(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Delete expired drafts with their files; return how many were deleted."""
+    now = now or timezone.now()
+    storage = storages["attachments"]
+    deleted = 0
+    while True:
+        ids = list(Draft.objects.filter(expires_at__lte=now).values_list("pk", flat=True)[:batch])
+        if not ids:
+            return deleted
+        names = list(Attachment.objects.filter(draft_id__in=ids).values_list("file", flat=True))
+        with transaction.atomic():
+            Draft.objects.filter(pk__in=ids).delete()
+        # Files go only after their rows are gone, so a failed delete leaves
+        # nothing pointing at a missing file.
+        for name in names:
+            storage.delete(name)
+        deleted += len(ids)
+        logger.info("drafts purged count=%s files=%s", len(ids), len(names))
+
+
+def confirmation_url(draft: Draft, token: str) -> str:
+    return settings.PORTAL_BASE_URL + reverse("appeals:confirm_link", args=[draft.key, token])

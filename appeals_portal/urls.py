@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from appeals_portal import health
+
+urlpatterns = [
+    path("", include("appeals.urls")),
+    path("health/", health.health, name="health"),
+    path("captcha/", include("captcha.urls")),
+    path("admin/", admin.site.urls),
+]

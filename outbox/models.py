@@ -1,0 +1,56 @@
+"""The outbox: every outgoing e-mail is a row written in the transaction that causes it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OutgoingMessage(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("ожидает отправки")
+        SENDING = "sending", _("отправляется")
+        SENT = "sent", _("отправлено")
+        FAILED = "failed", _("не отправлено")
+
+    # Stable identity of the message: it becomes the Message-ID header, so a
+    # resend after a lost acknowledgement is recognisable as the same letter.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("вид"), max_length=64)
+    appeal = models.ForeignKey(
+        "appeals.Appeal",
+        verbose_name=_("обращение"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    to = models.EmailField(_("получатель"))
+    subject = models.CharField(_("тема"), max_length=255)
+    body_text = models.TextField(_("текст"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    status = models.CharField(_("состояние"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("попыток"), default=0)
+    last_error = models.TextField(_("последняя ошибка"), blank=True)
+    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("следующая попытка"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("взято в отправку"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("отправлено"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("исходящее сообщение")
+        verbose_name_plural = _("исходящие сообщения")
+        ordering = ["-created_at"]
+        indexes = [
+            # The sweep: pending (or stuck sending) messages whose time has come.
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                name="outbox_due_idx",
+                condition=models.Q(status__in=["pending", "sending"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.to} ({self.get_status_display()})"

@@ -1,0 +1,157 @@
+"""Queue and deliver e-mail through the outbox.
+
+A message is written in the caller's transaction and handed to Celery only
+after that transaction commits. Delivery claims the row with a conditional
+UPDATE, so two workers (or a task run twice) never send the same message
+twice; whatever the broker or the SMTP server loses, the periodic sweep finds
+again in the table.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from outbox.models import OutgoingMessage
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+# A message claimed this long ago whose worker never reported back (killed
+# mid-send) is offered again.
+STALE_CLAIM = timedelta(minutes=10)
+
+Status = OutgoingMessage.Status
+
+
+class TransientDeliveryError(Exception):
+    """The SMTP server or the network failed; the message will be tried again."""
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def render_email(template: str, context: dict[str, Any]) -> RenderedEmail:
+    """Render templates/<template>.subject.txt, .txt and .html with one context."""
+    subject = render_to_string(f"{template}.subject.txt", context)
+    return RenderedEmail(
+        subject=" ".join(subject.split()),  # a header is one line
+        text=render_to_string(f"{template}.txt", context),
+        html=render_to_string(f"{template}.html", context),
+    )
+
+
+def queue_email(*, kind: str, to: str, template: str, context: dict[str, Any], appeal=None) -> OutgoingMessage:
+    """Write a message into the outbox; it is handed to Celery when the transaction commits."""
+    rendered = render_email(template, context)
+    message = OutgoingMessage.objects.create(
+        kind=kind,
+        to=to,
+        appeal=appeal,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: enqueue(message.pk))
+    return message
+
+
+def enqueue(message_id: int) -> bool:
+    """Hand a message to the broker; if the broker is down, leave it to the sweep."""
+    from outbox.tasks import deliver_message
+
+    try:
+        deliver_message.delay(message_id)
+    except Exception as exc:  # kombu raises OperationalError and friends; all mean "not queued"
+        logger.warning("outbox enqueue failed message=%s error=%r; the sweep will retry", message_id, exc)
+        return False
+    return True
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back off exponentially: 30 s, 1, 2, 4 ... minutes, at most 2 hours."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 2 * 60 * 60))
+
+
+def _claim(message_id: int) -> bool:
+    now = timezone.now()
+    claimed = OutgoingMessage.objects.filter(pk=message_id, status=Status.PENDING).update(
+        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return claimed == 1
+
+
+def _build(message: OutgoingMessage, connection) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        connection=connection,
+        headers={"Message-ID": f"<{message.uid}@{settings.DEFAULT_FROM_EMAIL.rsplit('@', 1)[-1].strip('>')}>"},
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    return email
+
+
+def deliver(message_id: int) -> bool:
+    """Send one message if it is still pending. Return True when this call sent it.
+
+    Raise TransientDeliveryError when the SMTP server failed and another
+    attempt is due later.
+    """
+    # 1. Claim the row: only one caller wins, a rerun finds nothing to do.
+    if not _claim(message_id):
+        return False
+    message = OutgoingMessage.objects.get(pk=message_id)
+    # 2. Talk to the SMTP server outside any transaction: it may be slow.
+    try:
+        connection = get_connection(fail_silently=False)
+        _build(message, connection).send()
+    except (smtplib.SMTPException, OSError) as exc:
+        # 3a. Hand the message back (or give up after MAX_ATTEMPTS).
+        final = message.attempts >= MAX_ATTEMPTS
+        OutgoingMessage.objects.filter(pk=message_id, status=Status.SENDING).update(
+            status=Status.FAILED if final else Status.PENDING,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=None if final else timezone.now() + retry_delay(message.attempts),
+        )
+        if final:
+            logger.error("outbox gave up message=%s kind=%s attempts=%s", message_id, message.kind, message.attempts)
+            return False
+        logger.warning("outbox send failed message=%s attempt=%s error=%r", message_id, message.attempts, exc)
+        raise TransientDeliveryError(str(exc)) from exc
+    # 3b. Record success.
+    OutgoingMessage.objects.filter(pk=message_id).update(
+        status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
+    )
+    logger.info("outbox sent message=%s kind=%s", message_id, message.kind)
+    return True
+
+
+def due_message_ids(limit: int = 500) -> list[int]:
+    """Messages the sweep should queue: pending and due, or claimed by a worker that died."""
+    now = timezone.now()
+    OutgoingMessage.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+        status=Status.PENDING, next_attempt_at=now
+    )
+    due = OutgoingMessage.objects.filter(
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True), status=Status.PENDING
+    )
+    return list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
