@@ -24,6 +24,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, JpegImagePlugin
 from pypdf import PdfReader
@@ -102,8 +103,7 @@ MESSAGES = {
         "сохраните документ в одном из этих форматов и приложите снова."
     ),
     "extension_mismatch_pdf": _(
-        "Файл «%(name)s» — документ PDF, но его имя не оканчивается на .pdf. "
-        "Переименуйте файл или выберите нужный."
+        "Файл «%(name)s» — документ PDF, но его имя не оканчивается на .pdf. Переименуйте файл или выберите нужный."
     ),
     "extension_mismatch_jpeg": _(
         "Файл «%(name)s» — изображение JPEG, но его имя не оканчивается на .jpg или .jpeg. "
@@ -114,8 +114,7 @@ MESSAGES = {
         "Сохраните документ в PDF заново и приложите снова."
     ),
     "pdf_encrypted": _(
-        "Файл «%(name)s» защищён паролем или зашифрован. "
-        "Сохраните документ без пароля и защиты и приложите снова."
+        "Файл «%(name)s» защищён паролем или зашифрован. Сохраните документ без пароля и защиты и приложите снова."
     ),
     "pdf_active_content": _(
         "Файл «%(name)s» содержит активное содержимое (сценарии, запуск программ, "
@@ -129,8 +128,7 @@ MESSAGES = {
         "и приложите полученный файл."
     ),
     "pdf_too_many_pages": _(
-        "В файле «%(name)s» %(pages)s стр., а допускается не больше %(limit)s. "
-        "Разделите документ на несколько файлов."
+        "В файле «%(name)s» %(pages)s стр., а допускается не больше %(limit)s. Разделите документ на несколько файлов."
     ),
     "image_damaged": _(
         "Изображение «%(name)s» повреждено или загружено не полностью. "
@@ -168,9 +166,7 @@ def check_attachment(uploaded: File) -> CheckedFile:
     if size == 0:
         raise _error("empty", name)
     if size > MAX_TOTAL_BYTES:
-        raise _error(
-            "too_large", name, size=_format_mb(size), limit=_format_mb(MAX_TOTAL_BYTES)
-        )
+        raise _error("too_large", name, size=_format_mb(size), limit=_format_mb(MAX_TOTAL_BYTES))
 
     kind = _detect_kind(_read_at(uploaded, 0, PDF_HEADER_WINDOW))
     if kind is None:
@@ -219,18 +215,16 @@ def check_total_size(sizes: Iterable[int]) -> None:
 # --------------------------------------------------------------------------
 
 
-def _error(
-    code: str, name: str, message_key: str | None = None, **params: Any
-) -> ValidationError:
-    return ValidationError(
-        MESSAGES[message_key or code], code=code, params={"name": name, **params}
-    )
+def _error(code: str, name: str, message_key: str | None = None, **params: Any) -> ValidationError:
+    return ValidationError(MESSAGES[message_key or code], code=code, params={"name": name, **params})
 
 
 def _display_name(uploaded: File) -> str:
     # Django already strips directories from upload names; keep it short so a
     # hostile 255-character name does not flood the error message.
-    name = os.path.basename(uploaded.name or "") or "без имени"
+    name = os.path.basename(uploaded.name or "")
+    if not name:
+        return gettext("без имени")
     return name if len(name) <= 80 else name[:77] + "..."
 
 
@@ -272,9 +266,7 @@ def _detect_kind(head: bytes) -> str | None:
 
 def _check_extension(name: str, kind: str) -> None:
     if not name.lower().endswith(EXTENSIONS[kind]):
-        raise _error(
-            "extension_mismatch", name, message_key=f"extension_mismatch_{kind}"
-        )
+        raise _error("extension_mismatch", name, message_key=f"extension_mismatch_{kind}")
 
 
 def _setting(key: str, default: int) -> int:
@@ -404,9 +396,7 @@ def _scan_pdf_names(stream: IO[bytes]) -> set[str]:
             return found
 
 
-def _scan_pdf_buffer(
-    buf: bytes, in_stream: bool, final: bool, found: set[str]
-) -> tuple[bytes, bool]:
+def _scan_pdf_buffer(buf: bytes, in_stream: bool, final: bool, found: set[str]) -> tuple[bytes, bool]:
     """Scan what can be scanned safely; return the unscanned tail and state."""
     safe_end = len(buf) if final else max(0, len(buf) - _SCAN_MARGIN)
     pos = 0
@@ -433,9 +423,7 @@ def _collect_pdf_names(buf: bytes, start: int, stop: int, found: set[str]) -> No
     for match in _PDF_NAME_RE.finditer(buf, start):
         if match.start() >= stop:
             break
-        raw = _PDF_NAME_ESCAPE_RE.sub(
-            lambda m: bytes([int(m.group(1), 16)]), match.group(1)
-        )
+        raw = _PDF_NAME_ESCAPE_RE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
         name = raw.decode("latin-1")
         if name in _PDF_SCAN_NAMES:
             found.add(name)
@@ -468,9 +456,7 @@ def _check_jpeg(uploaded: File, name: str) -> None:
 
 
 def _image_too_big(name: str, max_side: int, max_pixels: int) -> ValidationError:
-    return _error(
-        "image_too_big", name, max_side=max_side, max_mpix=_format_mpix(max_pixels)
-    )
+    return _error("image_too_big", name, max_side=max_side, max_mpix=_format_mpix(max_pixels))
 
 
 def _format_mpix(pixels: int) -> str:
@@ -481,23 +467,33 @@ def _format_mpix(pixels: int) -> str:
 def _sanitized_jpeg(uploaded: File, checked: CheckedFile) -> File:
     """Re-encode without EXIF/XMP/comments/thumbnails, keeping orientation,
     the ICC profile, DPI and the original quantisation tables."""
-    out = tempfile.SpooledTemporaryFile(max_size=2 * MB)  # noqa: SIM115 - returned to the caller
-    with Image.open(_raw(uploaded), formats=["JPEG"]) as img:
-        params: dict[str, Any] = {
-            "comment": b"",  # Pillow would otherwise copy the COM marker
-            "progressive": bool(img.info.get("progressive")),
-        }
-        params.update(_keep_quality_params(img))
-        exif = _orientation_only_exif(img)
-        if exif is not None:
-            params["exif"] = exif
-        if icc := img.info.get("icc_profile"):
-            params["icc_profile"] = icc
-        if dpi := img.info.get("dpi"):
-            params["dpi"] = dpi
-        img.save(out, format="JPEG", **params)
+    # Spooled: small photos stay in memory, big ones go to a temporary file.
+    # Returned open to the caller, closed here only if encoding fails.
+    out = tempfile.SpooledTemporaryFile(max_size=2 * MB)
+    try:
+        with Image.open(_raw(uploaded), formats=["JPEG"]) as img:
+            img.save(out, format="JPEG", **_clean_save_params(img))
+    except BaseException:
+        out.close()
+        raise
     out.seek(0)
     return File(out, name=f"attachment{checked.extension}")
+
+
+def _clean_save_params(img: Image.Image) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "comment": b"",  # Pillow would otherwise copy the COM marker
+        "progressive": bool(img.info.get("progressive")),
+        **_keep_quality_params(img),
+    }
+    exif = _orientation_only_exif(img)
+    if exif is not None:
+        params["exif"] = exif
+    if icc := img.info.get("icc_profile"):
+        params["icc_profile"] = icc
+    if dpi := img.info.get("dpi"):
+        params["dpi"] = dpi
+    return params
 
 
 def _keep_quality_params(img: Image.Image) -> dict[str, Any]:

@@ -8,8 +8,11 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files.storage import storages
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
 
@@ -73,8 +76,29 @@ def attachment_upload_to(instance: Attachment, filename: str) -> str:
     return f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
 
 
-def attachments_storage():
-    return storages["attachments"]
+class _AttachmentStorage(LazyObject):
+    """The "attachments" storage of settings.STORAGES, looked up on first use.
+
+    A FileField evaluates its storage once, when the model is loaded; this
+    indirection lets a changed STORAGES setting (another backend, a test's
+    temporary folder) take effect.
+    """
+
+    def _setup(self) -> None:
+        self._wrapped = storages["attachments"]
+
+
+_attachment_storage = _AttachmentStorage()
+
+
+@receiver(setting_changed)
+def _reset_attachment_storage(*, setting: str, **kwargs: object) -> None:
+    if setting == "STORAGES":
+        _attachment_storage._wrapped = empty
+
+
+def attachments_storage() -> _AttachmentStorage:
+    return _attachment_storage
 
 
 class Appeal(Applicant):

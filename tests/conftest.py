@@ -1,0 +1,100 @@
+"""Fixtures shared by all tests.
+
+Tests that need PostgreSQL or Redis use them when DATABASE_URL or
+CELERY_BROKER_URL point at them and skip, saying why, when they don't. With
+CI=true such a test fails instead: in CI nothing may skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from captcha.conf import settings as captcha_settings
+from django.db import connection
+from django.test import Client, TestCase
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def missing_service(reason: str) -> None:
+    """Skip the test, or fail it in CI, where every service must be there."""
+    if IN_CI:
+        pytest.fail(f"CI must not skip: {reason}")
+    pytest.skip(reason)
+
+
+def reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def require_postgres() -> None:
+    if connection.vendor != "postgresql":
+        missing_service(
+            "needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/appeals "
+            f"(the tests run on {connection.vendor})"
+        )
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    if not url.startswith("redis://"):
+        missing_service("needs Redis: set CELERY_BROKER_URL=redis://127.0.0.1:6379/0")
+    if not reachable(url):
+        missing_service(f"Redis at {url} does not answer")
+    return url
+
+
+@pytest.fixture(autouse=True)
+def captcha_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The captcha accepts the answer "PASSED" (django-simple-captcha's test mode)."""
+    monkeypatch.setattr(captcha_settings, "CAPTCHA_TEST_MODE", True)
+
+
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path_factory) -> None:
+    """Attachments go to a temporary folder, never into the working tree."""
+    root = tmp_path_factory.mktemp("private")
+    storages = dict(settings.STORAGES)
+    storages["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": root / "attachments", "base_url": None},
+    }
+    settings.STORAGES = storages
+    settings.RATELIMIT_ENABLE = False
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks(settings) -> None:
+    """Celery tasks run in the test's process unless a test starts a real worker."""
+    from appeals_portal.celery import app
+
+    app.conf.task_always_eager = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+class CommitClient(Client):
+    """A test client whose requests run their on-commit callbacks.
+
+    Tests run inside a transaction that never commits; the portal queues its
+    Celery tasks on commit, so each request is wrapped the way
+    TestCase.captureOnCommitCallbacks(execute=True) does it.
+    """
+
+    def request(self, **request):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**request)
+
+
+@pytest.fixture
+def client() -> CommitClient:
+    return CommitClient()
