@@ -8,6 +8,7 @@ CI=true such a test fails instead: in CI nothing may skip.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 import socket
 from urllib.parse import urlparse
 
@@ -73,13 +74,24 @@ def private_storage(settings, tmp_path_factory) -> None:
     settings.RATELIMIT_ENABLE = False
 
 
-@pytest.fixture(autouse=True)
-def eager_tasks(settings) -> None:
-    """Celery tasks run in the test's process unless a test starts a real worker."""
+def point_celery_at(broker_url: str | None) -> None:
+    """Send tasks to this broker (None: run them in-process), dropping pooled connections."""
     from appeals_portal.celery import app
 
-    app.conf.task_always_eager = True
+    app.conf.task_always_eager = broker_url is None
+    app.conf.broker_url = broker_url or "memory://"
+    # Celery keeps a connection pool and a producer pool made for the old URL.
+    app.close()
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks(settings) -> Iterator[None]:
+    """Celery tasks run in the test's process unless a test points Celery at a broker."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    point_celery_at(None)
+    yield
+    point_celery_at(None)
 
 
 class CommitClient(Client):
