@@ -264,8 +264,9 @@ class AppealForm(forms.Form):
         if not self.is_bound or not self.kept:
             return []
         field = self.fields["remove_attachments"]
+        raw = field.widget.value_from_datadict(self.data, self.files, self.add_prefix("remove_attachments"))
         try:
-            return list(field.clean(field.widget.value_from_datadict(self.data, self.files, self.add_prefix("remove_attachments"))))
+            return list(field.clean(raw))
         except ValidationError:
             return []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -44,10 +45,18 @@ APPLICANT_FIELDS = (
 )
 
 
+def surname_key(text: str) -> str:
+    """Fold a surname for search: «Семёнова» and «семенова» give the same key."""
+    return " ".join(text.split()).upper().replace("Ё", "Е")
+
+
 class Applicant(models.Model):
     """The citizen's details as given in the form (art. 7 of 59-FZ)."""
 
     last_name = models.CharField(_("фамилия"), max_length=100)
+    # The surname folded for search (upper case, Ё as Е), filled on save: the
+    # same prefix search on SQLite and PostgreSQL, served by a plain index.
+    surname_key = models.CharField(max_length=100, editable=False, default="")
     first_name = models.CharField(_("имя"), max_length=100)
     patronymic = models.CharField(_("отчество"), max_length=100, blank=True)
     address = models.CharField(_("адрес"), max_length=500)
@@ -58,6 +67,13 @@ class Applicant(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.surname_key = surname_key(self.last_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "last_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "surname_key"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -142,8 +158,9 @@ class Appeal(Applicant):
         indexes = [
             # Admin list, newest first (the default ordering).
             models.Index(fields=["-received_at"], name="appeal_received_idx"),
-            # Admin search by surname (istartswith on the upper-cased column).
-            models.Index(models.functions.Upper("last_name"), name="appeal_last_name_upper_idx"),
+            # Admin search by the start of the surname: surname_key LIKE 'ИВАН%'
+            # (the pattern opclass lets PostgreSQL use the index for LIKE).
+            models.Index(fields=["surname_key"], name="appeal_surname_key_idx", opclasses=["varchar_pattern_ops"]),
         ]
         permissions = [("download_attachment", _("Может скачивать вложения"))]
 

@@ -8,8 +8,8 @@ CI=true such a test fails instead: in CI nothing may skip.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 import socket
+from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest

@@ -12,9 +12,9 @@ import pytest
 from django.db import connection
 
 from appeals import services
+from appeals.forms import AppealForm, draft_data
 from appeals.identification import Identity
 from appeals.models import Appeal, Draft
-from appeals.forms import AppealForm, draft_data
 from tests.factories import form_data
 
 CONCURRENT = 50
