@@ -103,11 +103,17 @@ def submit_draft(draft: Draft, data: dict[str, Any]) -> Draft:
         draft = Draft.objects.select_for_update().get(pk=draft.pk)
         if draft.status == Draft.Status.CONFIRMED:
             raise AppealError(_("Это обращение уже принято."))
+        if draft.email != data["email"]:
+            # A proof sent to the old address must not vouch for the new one.
+            draft.token_hash = draft.code_hash = ""
+            draft.confirmation_sent_at = None
         draft.data = data
         draft.email = data["email"]
         draft.status = Draft.Status.AWAITING
         draft.submitted_at = timezone.now()
-        draft.save(update_fields=["data", "email", "status", "submitted_at"])
+        draft.save(
+            update_fields=["data", "email", "status", "submitted_at", "token_hash", "code_hash", "confirmation_sent_at"]
+        )
     return draft
 
 

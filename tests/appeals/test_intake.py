@@ -247,3 +247,13 @@ def test_files_past_the_total_are_dropped_while_streaming_and_named(client, sett
     html = response.content.decode()
     assert "Файл «second.pdf» не принят" in html
     assert list(Attachment.objects.values_list("original_name", flat=True)) == ["first.pdf"]
+
+
+def test_changing_the_address_invalidates_the_letter_sent_to_the_old_one(client):
+    submit(client, email="old@mail.ru")
+    old_link = confirmation_link(mail.outbox[-1])
+    submit(client, email="new@mail.ru")
+    assert mail.outbox[-1].to == ["new@mail.ru"]  # sent at once, despite the one-minute pause
+    assert client.post(old_link).status_code == 400
+    client.post(confirmation_link(mail.outbox[-1]))
+    assert Appeal.objects.get().identified_as == "new@mail.ru"
