@@ -275,6 +275,10 @@ CAPTCHA_TIMEOUT = 20  # minutes
 # --- Rate limits (django-ratelimit, counted in the cache) --------------------
 RATELIMIT_VIEW = "appeals.views.public.rate_limited"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# Behind a reverse proxy every request comes from the proxy's address: name
+# the header that carries the client's (e.g. HTTP_X_REAL_IP, set by nginx).
+if env_str("RATELIMIT_IP_META_KEY"):
+    RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY")
 
 # --- The appeals' own settings ----------------------------------------------
 APPEALS_NUMBER_PREFIX = env_str("APPEALS_NUMBER_PREFIX", "ОГ")
