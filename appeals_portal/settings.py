@@ -167,6 +167,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Development serves static files straight from the source folders; production
 # images run collectstatic.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 
 # Citizens' attachments are private: there is no MEDIA_URL and no public
 # route to them; staff download them through an admin view that checks rights.
@@ -186,6 +188,14 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# With an S3-compatible store (django-storages), these settings name it.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME") or None
+AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL") or None
+AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME") or None
+AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID") or None
+AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY") or None
+AWS_DEFAULT_ACL = None  # private objects: files are served only through the admin
+AWS_QUERYSTRING_AUTH = True
 
 # Uploads over 256 KB stream to a temporary file instead of memory; the first
 # handler drops files once the request carries more than the attachment limit.
