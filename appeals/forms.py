@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from captcha.fields import CaptchaField
+from captcha.fields import CaptchaField, CaptchaTextInput
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
@@ -129,6 +129,9 @@ class AppealForm(forms.Form):
     )
     captcha = CaptchaField(
         label=_("Введите символы с картинки"),
+        # The group's caption is a <legend>, which names no input: the answer
+        # box needs a name of its own for screen readers.
+        widget=CaptchaTextInput(attrs={"aria-label": _("Введите символы с картинки")}),
         error_messages={"invalid": _("Символы введены неверно. Введите символы с новой картинки.")},
     )
     # Honeypot: hidden from people (CSS and aria-hidden), filled in by bots.
@@ -187,6 +190,17 @@ class AppealForm(forms.Form):
             "captcha",
         )
         return helper
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(anchor id, label, message) for each error, for the summary above the form.
+
+        A radio group has no single id; its first option is where the link leads.
+        """
+        items = []
+        for field in self:
+            anchor = field.id_for_label or f"{field.auto_id}_0"
+            items.extend((anchor, str(field.label), str(error)) for error in field.errors)
+        return items
 
     # --- fields -------------------------------------------------------------
     def clean_last_name(self) -> str:
