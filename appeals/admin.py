@@ -49,7 +49,6 @@ class AppealAdmin(admin.ModelAdmin):
     # See get_search_results: the number or the start of the surname.
     search_fields = ("number",)
     search_help_text = _("Поиск по регистрационному номеру или по фамилии заявителя.")
-    date_hierarchy = "received_at"
     list_select_related = ("topic",)
     list_per_page = 50
     # The admin counts the whole table only for "N of M" after a search; a
