@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import math
+import random
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,15 +15,33 @@ from classifiers.models import Topic
 
 
 def make_pdf(pages: int = 1, padding: int = 0) -> bytes:
-    """A valid PDF; padding adds an uncompressed stream to reach a given size."""
+    """A valid PDF; with padding, a scan-like PDF of about that many bytes.
+
+    The bulk of a real scan is one compressed image stream, so that is how the
+    size is reached (a long string in the metadata would be unrealistically
+    slow for pypdf to parse).
+    """
+    if padding:
+        return _scan_pdf(padding)
     writer = PdfWriter()
     for _ in range(pages):
         writer.add_blank_page(width=595, height=842)
-    if padding:
-        writer.add_metadata({"/Padding": "x" * padding})
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def _scan_pdf(size: int) -> bytes:
+    """One page holding a JPEG of noise, sized to at least `size` bytes."""
+    noise = random.Random(size)
+    side = max(8, int(math.sqrt(size / 0.5)))  # noise compresses to about half a byte a pixel
+    while True:
+        image = Image.frombytes("L", (side, side), noise.randbytes(side * side))
+        buffer = io.BytesIO()
+        image.save(buffer, "PDF", resolution=150)
+        if buffer.tell() >= size:
+            return buffer.getvalue()
+        side = int(side * 1.1) + 1
 
 
 def make_jpeg(size: tuple[int, int] = (64, 48)) -> bytes:
