@@ -187,7 +187,8 @@ class AppealForm(forms.Form):
             ),
             Div("website", css_class="hp-field", aria_hidden="true"),
             "consent",
-            "captcha",
+            # The captcha is rendered apart (form.html): it differs on every
+            # page, while the rest of a blank form can come from the cache.
         )
         return helper
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from django.conf import settings
@@ -43,6 +44,19 @@ def _session_draft(request: HttpRequest) -> Draft | None:
     return services.get_open_draft(request.session.get(DRAFT_SESSION_KEY))
 
 
+def _blank_form_version(form: AppealForm) -> str | None:
+    """A key for the cached HTML of an empty form: it changes with the topics offered.
+
+    Rendering the form with crispy-forms is the costliest part of the page;
+    an empty form is the same for everyone but for the captcha, which is
+    rendered apart. One small indexed query decides whether the copy is fresh.
+    """
+    if form.is_bound or form.initial or form.kept:
+        return None
+    topics = list(form.fields["topic"].queryset.values_list("pk", "code", "title"))
+    return hashlib.sha256(repr(topics).encode()).hexdigest()[:16]
+
+
 def _render_form(request: HttpRequest, form: AppealForm, draft: Draft | None, status: int = 200) -> HttpResponse:
     context = {
         "form": form,
@@ -50,6 +64,7 @@ def _render_form(request: HttpRequest, form: AppealForm, draft: Draft | None, st
         "notes": IntakeNote.objects.published(),
         "draft": draft,
         "max_total": settings.APPEALS_ATTACHMENTS_MAX_TOTAL,
+        "blank_form_version": _blank_form_version(form),
     }
     return render(request, "appeals/form.html", context, status=status)
 

@@ -257,3 +257,19 @@ def test_changing_the_address_invalidates_the_letter_sent_to_the_old_one(client)
     assert client.post(old_link).status_code == 400
     client.post(confirmation_link(mail.outbox[-1]))
     assert Appeal.objects.get().identified_as == "new@mail.ru"
+
+
+def test_the_cached_blank_form_follows_the_topics_and_keeps_the_captcha_fresh(client):
+    from captcha.models import CaptchaStore
+
+    from classifiers.models import Topic
+
+    first = client.get(FORM_URL).content.decode()
+    second = client.get(FORM_URL).content.decode()
+    keys = {re.search(r'name="captcha_0" value="([0-9a-f]+)"', page).group(1) for page in (first, second)}
+    assert len(keys) == 2 and CaptchaStore.objects.filter(hashkey__in=keys).count() == 2
+    topic = Topic.objects.offered().get(code="0000.0000.0000.0272")
+    Topic.objects.filter(pk=topic.pk).update(is_offered=False)  # as the admin's bulk action does
+    assert "Платное образование" not in client.get(FORM_URL).content.decode()
+    Topic.objects.filter(pk=topic.pk).update(is_offered=True, title="Платные образовательные услуги")
+    assert "0272 Платные образовательные услуги" in client.get(FORM_URL).content.decode()
