@@ -287,17 +287,25 @@ def _check_pdf(uploaded: File, size: int, name: str) -> None:
         # different document than the one the citizen meant to send.
         raise _error("pdf_damaged", name)
 
-    scanned = _scan_pdf_names(_raw(uploaded))
+    try:
+        scanned = _scan_pdf_names(_raw(uploaded))
+    except _PdfTooComplex as exc:
+        raise _error("pdf_too_complex", name) from exc
     if "Encrypt" in scanned:
         raise _error("pdf_encrypted", name)
     if scanned & PDF_ACTIVE_NAMES:
         raise _error("pdf_active_content", name)
 
     reader = _open_pdf(uploaded, name)
-    if reader.is_encrypted:  # even with an empty user password
-        raise _error("pdf_encrypted", name)
-    _check_pdf_pages(reader, name)
-    _check_pdf_graph(reader, name)
+    try:
+        if reader.is_encrypted:  # even with an empty user password
+            raise _error("pdf_encrypted", name)
+        _check_pdf_pages(reader, name)
+        _check_pdf_graph(reader, name)
+    finally:
+        # pypdf caches every object it parsed; a 10 MB file would stay in the
+        # worker's memory until the garbage collector happens to run.
+        reader.resolved_objects.clear()
 
 
 def _open_pdf(uploaded: File, name: str) -> PdfReader:
@@ -384,19 +392,29 @@ def _scan_pdf_names(stream: IO[bytes]) -> set[str]:
     Reads in chunks so a large file is not held in memory twice.
     """
     found: set[str] = set()
+    syntax = [0]  # bytes outside stream data
+    limit = _setting("APPEALS_PDF_MAX_SYNTAX_BYTES", 4 * MB)
     buf = b""
     in_stream = False
     stream.seek(0)
     while True:
         chunk = stream.read(_SCAN_CHUNK)
         final = not chunk
-        buf, in_stream = _scan_pdf_buffer(buf + chunk, in_stream, final, found)
+        buf, in_stream = _scan_pdf_buffer(buf + chunk, in_stream, final, found, syntax)
+        # Real documents keep their bulk in streams (images, fonts, page
+        # content). Megabytes of bare syntax mean giant strings or object
+        # soup, which pypdf parses slowly enough to tie up a web worker.
+        if syntax[0] > limit:
+            stream.seek(0)
+            raise _PdfTooComplex
         if final:
             stream.seek(0)
             return found
 
 
-def _scan_pdf_buffer(buf: bytes, in_stream: bool, final: bool, found: set[str]) -> tuple[bytes, bool]:
+def _scan_pdf_buffer(
+    buf: bytes, in_stream: bool, final: bool, found: set[str], syntax: list[int] | None = None
+) -> tuple[bytes, bool]:
     """Scan what can be scanned safely; return the unscanned tail and state."""
     safe_end = len(buf) if final else max(0, len(buf) - _SCAN_MARGIN)
     pos = 0
@@ -411,9 +429,13 @@ def _scan_pdf_buffer(buf: bytes, in_stream: bool, final: bool, found: set[str]) 
         match = _PDF_STREAM_RE.search(buf, pos)
         if match and match.start() < safe_end:
             _collect_pdf_names(buf, pos, match.start(), found)
+            if syntax is not None:
+                syntax[0] += match.start() - pos
             pos, in_stream = match.end(), True
             continue
         _collect_pdf_names(buf, pos, safe_end, found)
+        if syntax is not None:
+            syntax[0] += max(0, safe_end - 1 - pos)
         # Keep one byte before the border: the stream keyword's look-behind
         # needs it. Rescanning a name is harmless, the result is a set.
         return buf[max(pos, safe_end - 1) :], False

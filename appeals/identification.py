@@ -81,6 +81,7 @@ class EmailIdentification(IdentificationBackend):
             queue_email(
                 kind="appeals.confirmation",
                 to=draft.email,
+                secret=True,
                 template="emails/appeal_confirm",
                 context={
                     "link": confirmation_url(draft, token),

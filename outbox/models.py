@@ -31,6 +31,9 @@ class OutgoingMessage(models.Model):
     subject = models.CharField(_("тема"), max_length=255)
     body_text = models.TextField(_("текст"))
     body_html = models.TextField(_("HTML"), blank=True)
+    # Letters that carry a one-time secret (the confirmation link and code)
+    # keep no copy of their text once sent.
+    redact_after_send = models.BooleanField(_("удалить текст после отправки"), default=False)
     status = models.CharField(_("состояние"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("попыток"), default=0)
     last_error = models.TextField(_("последняя ошибка"), blank=True)

@@ -55,13 +55,22 @@ def render_email(template: str, context: dict[str, Any]) -> RenderedEmail:
     )
 
 
-def queue_email(*, kind: str, to: str, template: str, context: dict[str, Any], appeal=None) -> OutgoingMessage:
-    """Write a message into the outbox; it is handed to Celery when the transaction commits."""
+REDACTED = "[текст удалён после отправки: письмо содержало одноразовый код]"
+
+
+def queue_email(
+    *, kind: str, to: str, template: str, context: dict[str, Any], appeal=None, secret: bool = False
+) -> OutgoingMessage:
+    """Write a message into the outbox; it is handed to Celery when the transaction commits.
+
+    A secret message (a confirmation code) loses its text once sent.
+    """
     rendered = render_email(template, context)
     message = OutgoingMessage.objects.create(
         kind=kind,
         to=to,
         appeal=appeal,
+        redact_after_send=secret,
         subject=rendered.subject,
         body_text=rendered.text,
         body_html=rendered.html,
@@ -138,9 +147,10 @@ def deliver(message_id: int) -> bool:
         logger.warning("outbox send failed message=%s attempt=%s error=%r", message_id, message.attempts, exc)
         raise TransientDeliveryError(str(exc)) from exc
     # 3b. Record success.
-    OutgoingMessage.objects.filter(pk=message_id).update(
-        status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
-    )
+    done: dict[str, Any] = {"status": Status.SENT, "sent_at": timezone.now(), "last_error": "", "next_attempt_at": None}
+    if message.redact_after_send:
+        done.update(body_text=REDACTED, body_html="")
+    OutgoingMessage.objects.filter(pk=message_id).update(**done)
     logger.info("outbox sent message=%s kind=%s", message_id, message.kind)
     return True
 

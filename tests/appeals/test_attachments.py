@@ -887,3 +887,24 @@ def test_total_size_just_over_the_limit_never_shows_as_the_limit() -> None:
 def test_total_size_at_the_limit_is_accepted() -> None:
     check_total_size([5 * MB, 5 * MB])
     check_total_size([])
+
+
+def test_pdf_with_megabytes_of_bare_syntax_is_refused_before_pypdf_parses_it(settings) -> None:
+    """A giant string in the document info costs pypdf seconds of CPU per megabyte."""
+    settings.APPEALS_PDF_MAX_SYNTAX_BYTES = 500_000
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Padding": "x" * 600_000})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(ValidationError) as exc:
+        check_attachment(SimpleUploadedFile("big-string.pdf", buffer.getvalue()))
+    assert exc.value.code == "pdf_too_complex"
+
+
+def test_a_large_scan_is_not_mistaken_for_bare_syntax(settings) -> None:
+    from tests.factories import make_pdf
+
+    settings.APPEALS_PDF_MAX_SYNTAX_BYTES = 500_000
+    checked = check_attachment(SimpleUploadedFile("scan.pdf", make_pdf(padding=2_000_000)))
+    assert checked.kind == "pdf"

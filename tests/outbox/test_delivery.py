@@ -109,3 +109,20 @@ def test_retry_delay_grows_and_is_bounded():
     delays = [services.retry_delay(n).total_seconds() for n in range(1, 12)]
     assert delays[:4] == [30, 60, 120, 240]
     assert max(delays) == 2 * 60 * 60
+
+
+def test_a_secret_letter_keeps_no_copy_of_its_text_once_sent():
+    message = make_message(redact_after_send=True, body_text="код: 123456")
+    services.deliver(message.pk)
+    assert "123456" in mail.outbox[0].body
+    message.refresh_from_db()
+    assert "123456" not in message.body_text and message.body_html == ""
+
+
+def test_a_secret_letter_not_yet_sent_keeps_its_text_for_the_retry(settings):
+    settings.EMAIL_BACKEND = "tests.outbox.backends.RefusingBackend"
+    message = make_message(redact_after_send=True, body_text="код: 123456")
+    with pytest.raises(services.TransientDeliveryError):
+        services.deliver(message.pk)
+    message.refresh_from_db()
+    assert message.body_text == "код: 123456"
