@@ -69,6 +69,14 @@ def _render_form(request: HttpRequest, form: AppealForm, draft: Draft | None, st
     return render(request, "appeals/form.html", context, status=status)
 
 
+def _ensure_draft(request: HttpRequest, draft: Draft | None) -> Draft:
+    """The session's draft, made on first need (the first accepted file or a valid form)."""
+    if draft is None:
+        draft = services.create_draft()
+        request.session[DRAFT_SESSION_KEY] = str(draft.key)
+    return draft
+
+
 def _kept_files(draft: Draft | None) -> list:
     return list(draft.attachments.all()) if draft else []
 
@@ -105,20 +113,17 @@ def appeal_form(request: HttpRequest) -> HttpResponse:
 
     # Files that passed their checks stay with the draft even if another
     # field failed, so the citizen does not attach them again.
-    if form.accepted_files or form.data_removed_attachments():
-        if draft is None:
-            draft = services.create_draft()
-            request.session[DRAFT_SESSION_KEY] = str(draft.key)
-        services.remove_files(draft, form.data_removed_attachments())
+    removed = form.data_removed_attachments()
+    if form.accepted_files or removed:
+        draft = _ensure_draft(request, draft)
+        services.remove_files(draft, removed)
         services.store_files(draft, form.accepted_files)
 
     if not valid:
         form.kept = _kept_files(draft)
         return _render_form(request, form, draft)
 
-    if draft is None:
-        draft = services.create_draft()
-        request.session[DRAFT_SESSION_KEY] = str(draft.key)
+    draft = _ensure_draft(request, draft)
     try:
         draft = services.submit_draft(draft, draft_data(form.cleaned_data))
     except services.AppealError as exc:
