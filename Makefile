@@ -23,7 +23,7 @@ help:
 	@echo "make run        serve the portal at http://127.0.0.1:$(PORT)/ (SQLite, eager Celery, e-mail on the console)"
 	@echo "make test       run the test suite (PYTEST_ARGS='...' passes options to pytest)"
 	@echo "make superuser  create an admin user for /admin/"
-	@echo "make lint       ruff check"
+	@echo "make lint       ruff check and mypy"
 	@echo "make clean      remove the virtualenv and caches (keeps var/: database and private files)"
 
 $(PY):
@@ -53,6 +53,7 @@ test: $(DEV_STAMP) system-deps
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 # The browser journeys drive Debian's Chromium; the PDF tests render pages
 # with pdftoppm (poppler-utils).

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -105,7 +105,7 @@ class AppealAdmin(admin.ModelAdmin):
         ]
         return urls + super().get_urls()
 
-    def download_attachment(self, request: HttpRequest, appeal_id: int, attachment_id: int) -> HttpResponse:
+    def download_attachment(self, request: HttpRequest, appeal_id: int, attachment_id: int) -> FileResponse:
         """Serve a file to staff who may see the appeal; there is no public URL for it."""
         appeal = get_object_or_404(self.get_queryset(request), pk=appeal_id)
         if not (self.has_view_permission(request, appeal) and request.user.has_perm("appeals.download_attachment")):

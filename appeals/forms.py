@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from captcha.fields import CaptchaField, CaptchaTextInput
 from crispy_forms.helper import FormHelper
@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import EmailValidator
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from appeals import attachments
@@ -20,7 +21,7 @@ from appeals.validators import normalize_phone, validate_national_email_zone, va
 from classifiers.models import Topic
 
 
-def _required(message: str) -> dict[str, Any]:
+def _required(message: str | Promise) -> dict[str, Any]:
     return {"required": message}
 
 
@@ -153,9 +154,11 @@ class AppealForm(forms.Form):
         self.dropped_uploads = dropped_uploads or []
         # Files that passed their checks: kept with the draft even when another field fails.
         self.accepted_files: list[tuple[UploadedFile, attachments.CheckedFile]] = []
-        self.fields["topic"].queryset = Topic.objects.offered()
+        cast(forms.ModelChoiceField, self.fields["topic"]).queryset = Topic.objects.offered()
         # The kept files are listed with their own checkboxes (kept_files.html).
-        self.fields["remove_attachments"].queryset = Attachment.objects.filter(pk__in=[a.pk for a in self.kept])
+        cast(forms.ModelMultipleChoiceField, self.fields["remove_attachments"]).queryset = Attachment.objects.filter(
+            pk__in=[a.pk for a in self.kept]
+        )
         self.helper = self._helper()
 
     def _helper(self) -> FormHelper:
@@ -197,7 +200,7 @@ class AppealForm(forms.Form):
 
         A radio group has no single id; its first option is where the link leads.
         """
-        items = []
+        items: list[tuple[str, str, str]] = []
         for field in self:
             anchor = field.id_for_label or f"{field.auto_id}_0"
             items.extend((anchor, str(field.label), str(error)) for error in field.errors)
@@ -262,7 +265,7 @@ class AppealForm(forms.Form):
                         _("Файл «%(name)s» (%(size)s) не принят: всего можно приложить не более 10 МБ, "
                           "уже приложено %(total)s."),
                         code="total_too_large",
-                        params={"name": upload.name, "size": filesizeformat(upload.size),
+                        params={"name": upload.name, "size": filesizeformat(upload.size or 0),
                                 "total": filesizeformat(total)},
                     )
                 errors.append(exc)

@@ -14,8 +14,10 @@ from datetime import timedelta
 from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
@@ -42,7 +44,7 @@ class IdentificationBackend:
     """
 
     method: str = ""
-    label: str = ""
+    label: str | Promise = ""
 
     def start(self, draft) -> str:
         raise NotImplementedError
@@ -121,5 +123,15 @@ def get_backends() -> dict[str, IdentificationBackend]:
     return {backend.method: backend for backend in backends}
 
 
-def get_backend(method: str = "email") -> IdentificationBackend:
+def get_backend(method: str) -> IdentificationBackend:
     return get_backends()[method]
+
+
+def email_backend() -> EmailIdentification:
+    """The e-mail proof, which the citizen's pages drive step by step."""
+    backend = get_backend(EmailIdentification.method)
+    if not isinstance(backend, EmailIdentification):
+        raise ImproperlyConfigured(
+            "APPEALS_IDENTIFICATION_BACKENDS must include appeals.identification.EmailIdentification"
+        )
+    return backend

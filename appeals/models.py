@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.core.signals import setting_changed
 from django.db import models
 from django.dispatch import receiver
@@ -101,7 +101,7 @@ class _AttachmentStorage(LazyObject):
     """
 
     def _setup(self) -> None:
-        self._wrapped = storages["attachments"]
+        self._wrapped = cast(Storage, storages["attachments"])
 
 
 _attachment_storage = _AttachmentStorage()
@@ -110,11 +110,11 @@ _attachment_storage = _AttachmentStorage()
 @receiver(setting_changed)
 def _reset_attachment_storage(*, setting: str, **kwargs: object) -> None:
     if setting == "STORAGES":
-        _attachment_storage._wrapped = empty
+        _attachment_storage._wrapped = empty  # type: ignore[assignment]  # LazyObject's own reset idiom
 
 
-def attachments_storage() -> _AttachmentStorage:
-    return _attachment_storage
+def attachments_storage() -> Storage:
+    return cast(Storage, _attachment_storage)
 
 
 class Appeal(Applicant):

@@ -94,7 +94,8 @@ def remove_files(draft: Draft, items: Iterable[Attachment]) -> None:
             continue
         name = attachment.file.name
         attachment.delete()
-        storages["attachments"].delete(name)
+        if name:
+            storages["attachments"].delete(name)
 
 
 def submit_draft(draft: Draft, data: dict[str, Any]) -> Draft:

@@ -58,9 +58,10 @@ class AttachmentLimitUploadHandler(FileUploadHandler):
         self.total += len(raw_data)
         if self.total > settings.APPEALS_ATTACHMENTS_MAX_TOTAL:
             if self.request is not None:
+                # Read by the form view, which names each dropped file in its error.
                 dropped = getattr(self.request, "dropped_uploads", [])
                 dropped.append(self.file_name)
-                self.request.dropped_uploads = dropped
+                setattr(self.request, "dropped_uploads", dropped)  # noqa: B010 - not an attribute HttpRequest declares
             raise SkipFile()
         return raw_data
 

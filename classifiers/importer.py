@@ -203,7 +203,7 @@ def _parse_record(line: int, record: dict[str, str]) -> tuple[TopicRow | None, l
 
 
 def import_topics(
-    model: type[models.Model],
+    model: Any,  # the Topic model, or its historical version in a data migration
     rows: Iterable[TopicRow],
     *,
     offer: bool = False,
@@ -260,7 +260,7 @@ def import_topics(
 
 
 def _write_row(
-    model: type[models.Model],
+    model: Any,  # the Topic model, or its historical version in a data migration
     row: TopicRow,
     by_code: dict[str, Any],
     *,

@@ -174,7 +174,7 @@ class Topic(models.Model):
         wanted = parent_code(self.code)
         if wanted is None:
             self.parent = None
-        elif self.parent_id is None or self.parent.code != wanted:
+        elif self.parent is None or self.parent.code != wanted:
             self.parent = Topic.objects.get(code=wanted)
 
 

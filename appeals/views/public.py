@@ -16,9 +16,9 @@ from django_ratelimit.decorators import ratelimit
 
 from appeals import services
 from appeals.forms import AppealForm, ConfirmationCodeForm, draft_data
-from appeals.identification import IdentificationError, get_backend
+from appeals.identification import IdentificationError, Identity, email_backend
 from appeals.models import Draft
-from classifiers.models import IntakeNote
+from classifiers.models import IntakeNote, Topic
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def _blank_form_version(form: AppealForm) -> str | None:
     """
     if form.is_bound or form.initial or form.kept:
         return None
-    topics = list(form.fields["topic"].queryset.values_list("pk", "code", "title"))
+    topics = list(Topic.objects.offered().values_list("pk", "code", "title"))
     return hashlib.sha256(repr(topics).encode()).hexdigest()[:16]
 
 
@@ -129,7 +129,7 @@ def appeal_form(request: HttpRequest) -> HttpResponse:
     except services.AppealError as exc:
         messages.error(request, str(exc))
         return redirect("appeals:received")
-    return redirect(get_backend("email").start(draft))
+    return redirect(email_backend().start(draft))
 
 
 @never_cache
@@ -146,7 +146,7 @@ def check_email(request: HttpRequest) -> HttpResponse:
     if draft.status != Draft.Status.AWAITING:
         return redirect("appeals:form")
 
-    backend = get_backend("email")
+    backend = email_backend()
     code_form = ConfirmationCodeForm()
     if request.method == "POST" and "resend" in request.POST:
         if backend.can_resend(draft):
@@ -180,7 +180,7 @@ def confirm_link(request: HttpRequest, key: str, token: str) -> HttpResponse:
     if draft is not None and draft.status == Draft.Status.CONFIRMED:
         request.session[DRAFT_SESSION_KEY] = str(draft.key)
         return redirect("appeals:received")
-    backend = get_backend("email")
+    backend = email_backend()
     try:
         if draft is None:
             raise IdentificationError(
@@ -195,7 +195,7 @@ def confirm_link(request: HttpRequest, key: str, token: str) -> HttpResponse:
     return _receive(request, draft, identity)
 
 
-def _receive(request: HttpRequest, draft: Draft, identity) -> HttpResponse:
+def _receive(request: HttpRequest, draft: Draft, identity: Identity) -> HttpResponse:
     try:
         receipt = services.receive_appeal(draft, identity)
     except services.AppealError as exc:
@@ -212,13 +212,13 @@ def _receive(request: HttpRequest, draft: Draft, identity) -> HttpResponse:
 @never_cache
 def received(request: HttpRequest) -> HttpResponse:
     """The receipt: the registration number and the access code, shown once per session."""
-    receipt = request.session.get(RECEIPT_SESSION_KEY)
+    receipt: dict[str, str] = request.session.get(RECEIPT_SESSION_KEY) or {}
     draft = _session_draft(request)
     appeal = draft.appeal if draft and draft.appeal_id else None
-    if receipt is None and appeal is None:
+    number = appeal.number if appeal else receipt.get("number")
+    if not number:
         return redirect("appeals:form")
-    number = appeal.number if appeal else receipt["number"]
-    access_code = receipt["access_code"] if receipt and receipt["number"] == number else None
+    access_code = receipt.get("access_code") if receipt.get("number") == number else None
     return render(
         request,
         "appeals/received.html",
