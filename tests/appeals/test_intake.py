@@ -273,3 +273,21 @@ def test_the_cached_blank_form_follows_the_topics_and_keeps_the_captcha_fresh(cl
     assert "Платное образование" not in client.get(FORM_URL).content.decode()
     Topic.objects.filter(pk=topic.pk).update(is_offered=True, title="Платные образовательные услуги")
     assert "0272 Платные образовательные услуги" in client.get(FORM_URL).content.decode()
+
+
+def test_a_retired_topic_stays_on_the_appeals_that_used_it(client):
+    from django.db.models import ProtectedError
+
+    from classifiers.models import Topic
+
+    submit(client)
+    client.post(confirmation_link(mail.outbox[-1]))
+    appeal = Appeal.objects.get()
+    topic = appeal.topic
+    Topic.objects.filter(pk=topic.pk).update(is_offered=False, is_active=False, title="Новое название")
+    appeal.refresh_from_db()
+    assert appeal.topic_id == topic.pk
+    assert (appeal.topic_code, appeal.topic_title) == (topic.code, topic.title)  # as the citizen saw it
+    assert topic.label not in client.get(FORM_URL).content.decode()  # no longer offered
+    with pytest.raises(ProtectedError):
+        Topic.objects.get(pk=topic.pk).delete()
