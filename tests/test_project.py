@@ -300,3 +300,14 @@ def test_every_environment_variable_of_the_settings_is_documented():
 
 def test_ci_script_is_executable():
     assert os.access(ROOT / ".ci" / "run", os.X_OK)
+
+
+@pytest.mark.django_db
+def test_health_reports_a_broker_that_does_not_answer(client, settings):
+    from tests.conftest import point_celery_at
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    point_celery_at("redis://127.0.0.1:9/0")  # nothing listens there
+    response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json()["broker"] == "error"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -291,3 +292,23 @@ def test_a_retired_topic_stays_on_the_appeals_that_used_it(client):
     assert topic.label not in client.get(FORM_URL).content.decode()  # no longer offered
     with pytest.raises(ProtectedError):
         Topic.objects.get(pk=topic.pk).delete()
+
+
+def test_a_photo_is_stored_without_location_and_camera_data(client):
+    from tests.appeals.test_attachments import private_jpeg
+
+    photo, _icc = private_jpeg()
+    assert b"SecretSerial" in photo and b"SecretMaker" in photo
+    client.post(FORM_URL, {**form_data(), "attachments": [upload("IMG_0001.JPG", photo)]})
+    client.post(confirmation_link(mail.outbox[-1]))
+    attachment = Appeal.objects.get().attachments.get()
+    with attachment.file.open("rb") as stored_file:
+        stored = stored_file.read()
+    for secret in (b"SecretSerial", b"SecretMaker", b"SecretModel", b"SecretComment", b"SecretXmp"):
+        assert secret not in stored
+    from PIL import Image
+
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.getexif().get_ifd(0x8825) == {}  # no GPS block
+    assert attachment.original_name == "IMG_0001.JPG" and attachment.file.name.endswith(".jpg")
+    assert attachment.size == len(stored)
