@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import EmailValidator
 from django.template.defaultfilters import filesizeformat
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from appeals import attachments
@@ -115,7 +116,10 @@ class AppealForm(forms.Form):
     attachments = MultipleFileField(
         label=_("Прикрепить файл"),
         required=False,
-        help_text=_("PDF, JPG или JPEG; можно несколько файлов, всего не более 10 МБ."),
+        help_text=format_lazy(
+            _("PDF, JPG или JPEG; можно несколько файлов, всего не более {}."),
+            lazy(filesizeformat, str)(attachments.MAX_TOTAL_BYTES),  # in the language of the request
+        ),
     )
     remove_attachments = forms.ModelMultipleChoiceField(
         label=_("Убрать из обращения"),
@@ -240,9 +244,9 @@ class AppealForm(forms.Form):
         uploads: list[UploadedFile] = self.cleaned_data["attachments"]
         errors: list[ValidationError] = [
             ValidationError(
-                _("Файл «%(name)s» не принят: вместе с другими файлами он больше 10 МБ."),
+                _("Файл «%(name)s» не принят: вместе с другими файлами он больше %(limit)s."),
                 code="total_too_large",
-                params={"name": name},
+                params={"name": name, "limit": filesizeformat(attachments.MAX_TOTAL_BYTES)},
             )
             for name in self.dropped_uploads
         ]
@@ -262,10 +266,11 @@ class AppealForm(forms.Form):
             except ValidationError as exc:
                 if exc.code == "total_too_large":
                     exc = ValidationError(
-                        _("Файл «%(name)s» (%(size)s) не принят: всего можно приложить не более 10 МБ, "
+                        _("Файл «%(name)s» (%(size)s) не принят: всего можно приложить не более %(limit)s, "
                           "уже приложено %(total)s."),
                         code="total_too_large",
                         params={"name": upload.name, "size": filesizeformat(upload.size or 0),
+                                "limit": filesizeformat(attachments.MAX_TOTAL_BYTES),
                                 "total": filesizeformat(total)},
                     )
                 errors.append(exc)
