@@ -18,6 +18,10 @@ from django.db import connection
 from django.test import Client, TestCase
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# Read once: Celery prefers the environment variable to its own configuration,
+# so the tests take it out of the environment (eager_tasks) and point Celery
+# at a broker explicitly when they need one.
+BROKER_URL_FROM_ENV = os.environ.get("CELERY_BROKER_URL", "")
 
 
 def missing_service(reason: str) -> None:
@@ -47,7 +51,7 @@ def require_postgres() -> None:
 
 @pytest.fixture
 def redis_url() -> str:
-    url = os.environ.get("CELERY_BROKER_URL", "")
+    url = BROKER_URL_FROM_ENV
     if not url.startswith("redis://"):
         missing_service("needs Redis: set CELERY_BROKER_URL=redis://127.0.0.1:6379/0")
     if not reachable(url):
@@ -86,8 +90,11 @@ def point_celery_at(broker_url: str | None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def eager_tasks(settings) -> Iterator[None]:
+def eager_tasks(settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Celery tasks run in the test's process unless a test points Celery at a broker."""
+    # Celery reads CELERY_BROKER_URL from the environment before its own
+    # settings; with it there, point_celery_at could not take the broker away.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     settings.CELERY_TASK_ALWAYS_EAGER = True
     point_celery_at(None)
     yield

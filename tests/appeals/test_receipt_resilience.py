@@ -30,7 +30,7 @@ def wait_for(predicate, timeout: float = 20.0) -> bool:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_broker_down_at_receipt_keeps_the_appeal_and_mails_once_it_is_back(client, redis_url):
+def test_broker_down_at_receipt_keeps_the_appeal_and_mails_once_it_is_back(client, redis_url, caplog):
     client.post("/", form_data())
     link = re.search(r"http://[^\s]+(/confirm/[^\s]+/)", mail.outbox[-1].body).group(1)
 
@@ -45,6 +45,8 @@ def test_broker_down_at_receipt_keeps_the_appeal_and_mails_once_it_is_back(clien
     assert elapsed < 15, f"the receipt waited {elapsed:.1f} s for the dead broker"
     ack = OutgoingMessage.objects.get(kind="appeals.acknowledgement")
     assert ack.status == OutgoingMessage.Status.PENDING
+    # The broker really refused: the message was not queued, only kept in the table.
+    assert f"outbox enqueue failed message={ack.pk}" in caplog.text
     assert len(mail.outbox) == 1  # only the confirmation letter so far
 
     # 2. The broker is back: beat's sweep queues the message, a real worker sends it.
