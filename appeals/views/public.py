@@ -17,7 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from appeals import services
 from appeals.forms import AppealForm, ConfirmationCodeForm, draft_data
 from appeals.identification import IdentificationError, Identity, email_backend
-from appeals.models import Draft
+from appeals.models import APPLICANT_FIELDS, Draft
 from classifiers.models import IntakeNote, Topic
 
 logger = logging.getLogger(__name__)
@@ -57,8 +57,11 @@ def _blank_form_version(form: AppealForm) -> str | None:
     return hashlib.sha256(repr(topics).encode()).hexdigest()[:16]
 
 
-def _render_form(request: HttpRequest, form: AppealForm, draft: Draft | None, status: int = 200) -> HttpResponse:
+def _render_form(
+    request: HttpRequest, form: AppealForm, draft: Draft | None, status: int = 200, limited: bool = False
+) -> HttpResponse:
     context = {
+        "limited": limited,
         "form": form,
         "kept": form.kept,
         "notes": IntakeNote.objects.published(),
@@ -83,7 +86,7 @@ def _kept_files(draft: Draft | None) -> list:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@ratelimit(group="appeals.submit", key="ip", rate=submit_rate, method="POST", block=True)
+@ratelimit(group="appeals.submit", key="ip", rate=submit_rate, method="POST", block=False)
 def appeal_form(request: HttpRequest) -> HttpResponse:
     """Show the form, keep what passed its checks, and send the draft to identification."""
     draft = _session_draft(request)
@@ -99,6 +102,14 @@ def appeal_form(request: HttpRequest) -> HttpResponse:
         initial = dict(draft.data) if draft else {}
         form = AppealForm(initial=initial, kept=_kept_files(draft))
         return _render_form(request, form, draft)
+
+    if getattr(request, "limited", False):
+        # Too many submissions from this address: nothing is checked or
+        # stored, but what was typed comes back in the form.
+        logger.warning("rate limit hit path=%s", request.path)
+        typed = {name: request.POST.get(name, "") for name in (*APPLICANT_FIELDS, "topic", "consent")}
+        form = AppealForm(initial=typed, kept=_kept_files(draft))
+        return _render_form(request, form, draft, status=429, limited=True)
 
     form = AppealForm(
         request.POST,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import cache
 
@@ -23,9 +25,14 @@ def test_submissions_from_one_address_are_limited(client, settings, rate_limits)
     settings.APPEALS_RATE_SUBMIT = "2/m"
     for _ in range(2):
         assert client.post("/", form_data(last_name="")).status_code == 200
-    response = client.post("/", form_data())
+    response = client.post("/", form_data(text="Мой текст обращения."))
     assert response.status_code == 429
-    assert "Слишком много попыток" in response.content.decode()
+    html = response.content.decode()
+    assert "слишком много обращений за короткое время" in html
+    # Nothing is lost: what was typed comes back in the form.
+    assert 'value="Мария"' in html and "Мой текст обращения." in html
+    assert re.search(r'value="primary"[^>]*checked', html) and re.search(r'name="consent"[^>]*checked', html)
+    assert re.search(r'<option value="\d+" selected>0000\.0000\.0000\.0046', html)
     assert not Draft.objects.exists()
     assert client.get("/").status_code == 200  # reading the form is not limited
 
