@@ -17,7 +17,12 @@ ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read a
 
 
 def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.strip().upper().encode("utf-8")).hexdigest()
+    return hashlib.sha256(secret.strip().encode("utf-8")).hexdigest()
+
+
+def normalize_access_code(code: str) -> str:
+    """What a person types back: «k7p2x - m4qrt» is «K7P2X-M4QRT»."""
+    return "".join(code.split()).upper()
 
 
 def check_secret(secret: str, stored_hash: str) -> bool:

@@ -62,3 +62,16 @@ def test_zones_come_from_settings(settings):
     validate_national_email_zone("a@почта.рф")
     with pytest.raises(ValidationError):
         validate_national_email_zone("a@mail.ru")
+
+
+def test_secrets_hash_exactly_and_access_codes_normalize():
+    from appeals import tokens
+
+    code = tokens.new_access_code()
+    assert len(code) == 11 and code[5] == "-" and set(code) <= set(tokens.ACCESS_CODE_ALPHABET + "-")
+    stored = tokens.hash_secret(code)
+    assert tokens.check_secret(tokens.normalize_access_code(f" {code.lower()[:5]} - {code.lower()[6:]} "), stored)
+    assert not tokens.check_secret(tokens.new_access_code(), stored)
+    token = tokens.new_link_token()
+    assert not tokens.check_secret(token.swapcase(), tokens.hash_secret(token))
+    assert not tokens.check_secret(token, "")
