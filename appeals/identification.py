@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -22,6 +23,9 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from appeals import tokens
+
+if TYPE_CHECKING:
+    from appeals.models import Draft
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class IdentificationBackend:
     method: str = ""
     label: str | Promise = ""
 
-    def start(self, draft) -> str:
+    def start(self, draft: Draft) -> str:
         raise NotImplementedError
 
 
@@ -56,18 +60,18 @@ class EmailIdentification(IdentificationBackend):
     method = "email"
     label = _("подтверждение адреса электронной почты")
 
-    def can_resend(self, draft) -> bool:
+    def can_resend(self, draft: Draft) -> bool:
         if draft.confirmation_sent_at is None:
             return True
         wait = timedelta(seconds=settings.APPEALS_CONFIRMATION_RESEND_SECONDS)
         return timezone.now() - draft.confirmation_sent_at >= wait
 
-    def start(self, draft) -> str:
+    def start(self, draft: Draft) -> str:
         if self.can_resend(draft):
             self.send_letter(draft)
         return "appeals:check_email"
 
-    def send_letter(self, draft) -> None:
+    def send_letter(self, draft: Draft) -> None:
         """Issue a new link and code (the old ones stop working) and queue the letter."""
         from appeals.services import confirmation_url
         from classifiers.models import Institution
@@ -93,14 +97,14 @@ class EmailIdentification(IdentificationBackend):
                 },
             )
 
-    def check_token(self, draft, token: str) -> Identity:
+    def check_token(self, draft: Draft, token: str) -> Identity:
         if draft.status != draft.Status.AWAITING or not tokens.check_secret(token, draft.token_hash):
             raise IdentificationError(
                 _("Ссылка недействительна: возможно, вы запросили новое письмо. Воспользуйтесь последним письмом.")
             )
         return Identity(self.method, draft.email)
 
-    def check_code(self, draft, code: str) -> Identity:
+    def check_code(self, draft: Draft, code: str) -> Identity:
         """Check a typed code; after too many wrong tries the code stops working."""
         from appeals.models import Draft
 
