@@ -34,6 +34,12 @@ class OutgoingMessage(models.Model):
     # Letters that carry a one-time secret (the confirmation link and code)
     # keep no copy of their text once sent.
     redact_after_send = models.BooleanField(_("удалить текст после отправки"), default=False)
+    # One optional file (the answer's PDF): a name in the "attachments"
+    # storage, read at send time, so the row stays small and the file is
+    # stored once however many attempts the delivery takes.
+    attachment_name = models.CharField(_("имя вложения"), max_length=255, blank=True)
+    attachment_path = models.CharField(_("файл вложения в хранилище"), max_length=255, blank=True)
+    attachment_type = models.CharField(_("тип вложения"), max_length=100, blank=True)
     status = models.CharField(_("состояние"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("попыток"), default=0)
     last_error = models.TextField(_("последняя ошибка"), blank=True)

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
@@ -58,22 +59,66 @@ def render_email(template: str, context: dict[str, Any]) -> RenderedEmail:
 REDACTED = "[текст удалён после отправки: письмо содержало одноразовый код]"
 
 
-def queue_email(
-    *, kind: str, to: str, template: str, context: dict[str, Any], appeal=None, secret: bool = False
-) -> OutgoingMessage:
-    """Write a message into the outbox; it is handed to Celery when the transaction commits.
+Attachment = tuple[str, str, str]
+"""(file name shown to the recipient, name in the "attachments" storage, content type)."""
 
-    A secret message (a confirmation code) loses its text once sent.
+
+def queue_email(
+    *,
+    kind: str,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    appeal=None,
+    secret: bool = False,
+    attachment: Attachment | None = None,
+) -> OutgoingMessage:
+    """Render templates/<template>.* and write the message into the outbox.
+
+    It is handed to Celery when the transaction commits. A secret message (a
+    confirmation code) loses its text once sent.
     """
     rendered = render_email(template, context)
+    return queue_rendered_email(
+        kind=kind,
+        to=to,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        appeal=appeal,
+        secret=secret,
+        attachment=attachment,
+    )
+
+
+def queue_rendered_email(
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    appeal=None,
+    secret: bool = False,
+    attachment: Attachment | None = None,
+) -> OutgoingMessage:
+    """Write an already rendered message into the outbox; Celery gets it when the transaction commits.
+
+    The attachment's file must already be in the "attachments" storage: the
+    outbox keeps only its name there and reads the bytes at send time.
+    """
+    name, path, content_type = attachment or ("", "", "")
     message = OutgoingMessage.objects.create(
         kind=kind,
         to=to,
         appeal=appeal,
         redact_after_send=secret,
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
+        subject=" ".join(subject.split()),  # a header is one line
+        body_text=text,
+        body_html=html,
+        attachment_name=name,
+        attachment_path=path,
+        attachment_type=content_type,
         next_attempt_at=timezone.now(),
     )
     transaction.on_commit(lambda: enqueue(message.pk))
@@ -116,6 +161,12 @@ def _build(message: OutgoingMessage, connection) -> EmailMultiAlternatives:
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    if message.attachment_path:
+        # Read at send time: an OSError here (the object store is unreachable)
+        # is handled like an SMTP failure and tried again later.
+        with storages["attachments"].open(message.attachment_path, "rb") as file:
+            content = file.read()
+        email.attach(message.attachment_name or "attachment", content, message.attachment_type or None)
     return email
 
 
