@@ -62,7 +62,8 @@ class Applicant(models.Model):
     address = models.CharField(_("адрес"), max_length=500)
     postal_index = models.CharField(_("индекс"), max_length=6)
     phone = models.CharField(_("телефон"), max_length=32)
-    email = models.EmailField(_("электронная почта"), max_length=254)
+    # Blank only for appeals entered by the registrar that came by post.
+    email = models.EmailField(_("электронная почта"), max_length=254, blank=True)
     reply_method = models.CharField(_("способ получения ответа"), max_length=8, choices=ReplyMethod.choices)
 
     class Meta:
@@ -117,11 +118,64 @@ def attachments_storage() -> Storage:
     return cast(Storage, _attachment_storage)
 
 
+class Department(models.Model):
+    """A unit of the institution that considers appeals; staff belong to one or more."""
+
+    name = models.CharField(_("наименование"), max_length=300, unique=True)
+    short_name = models.CharField(_("краткое наименование"), max_length=100, blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("сотрудники"), related_name="departments", blank=True
+    )
+    is_active = models.BooleanField(_("действует"), default=True)
+
+    class Meta:
+        verbose_name = _("подразделение")
+        verbose_name_plural = _("подразделения")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class Art11Case(models.TextChoices):
+    """Article 11 of 59-FZ: when an appeal gets no answer on the merits (DESIGN.md section 5)."""
+
+    NO_NAME_OR_ADDRESS = "part1", _("ч. 1 ст. 11: не указаны фамилия или адрес для ответа")
+    COURT_DECISION = "part2", _("ч. 2 ст. 11: обжалуется судебное решение")
+    ABUSIVE = "part3", _("ч. 3 ст. 11: нецензурные или оскорбительные выражения, угрозы")
+    UNREADABLE = "part4", _("ч. 4 ст. 11: текст не поддаётся прочтению")
+    NO_ESSENCE = "part4_1", _("ч. 4.1 ст. 11: текст не позволяет определить суть")
+    TERMINATED = "part5", _("ч. 5 ст. 11: переписка прекращена")
+    PUBLISHED = "part5_1", _("ч. 5.1 ст. 11: ответ размещён на официальном сайте")
+    SECRET = "part6", _("ч. 6 ст. 11: ответ невозможен без разглашения тайны")
+
+
+class QuestionResult(models.TextChoices):
+    """The result of consideration of one question, as the monthly ССТУ.РФ reports count it."""
+
+    IN_PROGRESS = "in_progress", _("находится на рассмотрении")
+    EXPLAINED = "explained", _("разъяснено")
+    SUPPORTED = "supported", _("поддержано")
+    NOT_SUPPORTED = "not_supported", _("не поддержано")
+    ANSWERED = "answered", _("дан ответ автору")
+    NO_ANSWER = "no_answer", _("оставлено без ответа автору")
+    REDIRECTED = "redirected", _("направлено по компетенции")
+
+
 class Appeal(Applicant):
     """An appeal received from a citizen: it exists only once the citizen is identified."""
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("поступило")
+        REGISTERED = "registered", _("зарегистрировано")
+        IN_WORK = "in_work", _("на рассмотрении")
+        ON_APPROVAL = "on_approval", _("ответ на подписании")
+        ANSWERED = "answered", _("дан ответ")
+        REDIRECTED = "redirected", _("направлено по компетенции")
+        NO_ANSWER = "no_answer", _("оставлено без ответа по существу")
+        WITHDRAWN = "withdrawn", _("отозвано заявителем")
+
+    OPEN_STATUSES = (Status.RECEIVED, Status.REGISTERED, Status.IN_WORK, Status.ON_APPROVAL)
 
     number = models.CharField(_("регистрационный номер"), max_length=32, unique=True)
     year = models.PositiveSmallIntegerField(_("год"))
@@ -132,6 +186,56 @@ class Appeal(Applicant):
     # Set by the registrar (art. 8 part 2: within 3 days of receipt); the
     # 30-day term of art. 12 counts from this date, not from receipt.
     registered_at = models.DateTimeField(_("зарегистрировано"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("зарегистрировал"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("подразделение"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="appeals",
+    )
+    executor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("исполнитель"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="appeals_to_execute",
+    )
+    # Art. 8 part 6: a complaint is never sent to the body, unit or official it
+    # complains about. The registrar records them; assign and redirect refuse.
+    complaint_against_body = models.ForeignKey(
+        "classifiers.ExternalBody", verbose_name=_("жалоба на действия органа"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    complaint_against_department = models.ForeignKey(
+        Department, verbose_name=_("жалоба на действия подразделения"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    complaint_against_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("жалоба на действия сотрудника"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+
+    # Due dates, computed by appeals.deadlines from the events below and the
+    # working-day calendar; stored so that lists filter and sort on them.
+    registration_due = models.DateField(_("срок регистрации"), null=True, blank=True)
+    decision_due = models.DateField(_("срок решения о переадресации или уведомления"), null=True, blank=True)
+    answer_due = models.DateField(_("срок ответа"), null=True, blank=True)
+    extension_days = models.PositiveSmallIntegerField(_("продлено на, дней"), default=0)
+    extension_reason = models.TextField(_("основание продления"), blank=True)
+    # The nearest due date of what the appeal waits for now (empty once
+    # closed): the admin list opens sorted on it, filters read it.
+    next_due = models.DateField(_("ближайший срок"), null=True, blank=True)
+    # The 7-day decision (redirect, art. 11 notice or acceptance on the merits)
+    # is taken once; until then the appeal shows as "7-day decision pending".
+    decided_at = models.DateTimeField(_("решение по 7-дневному сроку"), null=True, blank=True)
+
+    art11_case = models.CharField(_("основание ст. 11"), max_length=8, choices=Art11Case.choices, blank=True)
+    redirected_to = models.ForeignKey(
+        "classifiers.ExternalBody", verbose_name=_("направлено в"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="redirected_appeals",
+    )
+    closed_at = models.DateTimeField(_("рассмотрение завершено"), null=True, blank=True)
+    linked_appeals = models.ManyToManyField(
+        "self", verbose_name=_("связанные обращения"), symmetrical=True, blank=True,
+    )
 
     topic = models.ForeignKey(
         "classifiers.Topic", verbose_name=_("тематика"), on_delete=models.PROTECT, related_name="appeals"
@@ -145,7 +249,9 @@ class Appeal(Applicant):
 
     identification_method = models.CharField(_("способ идентификации"), max_length=32)
     identified_as = models.CharField(_("идентифицирован как"), max_length=254)
-    consent_at = models.DateTimeField(_("согласие дано"))
+    # Empty for appeals that came by post or in person: the form's consent is
+    # a site thing; 59-FZ needs none to consider an appeal.
+    consent_at = models.DateTimeField(_("согласие дано"), null=True, blank=True)
     access_code_hash = models.CharField(_("код доступа (хеш)"), max_length=128, editable=False)
 
     class Meta:
@@ -161,11 +267,242 @@ class Appeal(Applicant):
             # Admin search by the start of the surname: surname_key LIKE 'ИВАН%'
             # (the pattern opclass lets PostgreSQL use the index for LIKE).
             models.Index(fields=["surname_key"], name="appeal_surname_key_idx", opclasses=["varchar_pattern_ops"]),
+            # The admin's default view: open appeals, the nearest due date first;
+            # and the "overdue" / "due within 3 days" filters. Partial: closed
+            # appeals (most of a million) are not in it.
+            models.Index(
+                fields=["next_due", "received_at"], name="appeal_open_due_idx",
+                condition=models.Q(closed_at__isnull=True),
+            ),
+            # An executor's list: their department's open appeals by due date.
+            models.Index(
+                fields=["department", "next_due"], name="appeal_dept_due_idx",
+                condition=models.Q(closed_at__isnull=True),
+            ),
+            # The 7-day decision filter and the front-page flags.
+            models.Index(fields=["status", "registered_at"], name="appeal_status_reg_idx"),
+            models.Index(fields=["executor", "next_due"], name="appeal_executor_due_idx"),
         ]
-        permissions = [("download_attachment", _("Может скачивать вложения"))]
+        permissions = [
+            ("download_attachment", _("Может скачивать вложения")),
+            ("view_all_departments", _("Видит обращения всех подразделений")),
+            ("enter_appeal", _("Вносит обращения, поступившие иным путём")),
+            ("register_appeal", _("Регистрирует обращения")),
+            ("assign_appeal", _("Направляет обращения в подразделения и исполнителям")),
+            ("redirect_appeal", _("Переадресует обращения по компетенции")),
+            ("decide_art11", _("Принимает решения по статье 11")),
+            ("request_documents", _("Запрашивает документы в других органах")),
+            ("extend_term", _("Продлевает срок рассмотрения")),
+            ("draft_answer", _("Готовит ответ")),
+            ("sign_answer", _("Утверждает и подписывает ответ")),
+            ("terminate_correspondence", _("Прекращает переписку (ч. 5 ст. 11)")),
+            ("withdraw_appeal", _("Прекращает рассмотрение по заявлению гражданина")),
+            ("link_appeals", _("Связывает повторные обращения")),
+        ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def is_complaint_restricted(self) -> bool:
+        return bool(self.complaint_against_body_id or self.complaint_against_department_id
+                    or self.complaint_against_user_id)
+
+
+class AppealQuestion(models.Model):
+    """One question of an appeal with its result of consideration (ССТУ reports count questions)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="questions")
+    topic = models.ForeignKey(
+        "classifiers.Topic", verbose_name=_("вопрос"), on_delete=models.PROTECT, related_name="+"
+    )
+    topic_code = models.CharField(_("код вопроса"), max_length=19)
+    topic_title = models.CharField(_("вопрос (на момент учёта)"), max_length=500)
+    result = models.CharField(
+        _("результат рассмотрения"), max_length=16, choices=QuestionResult.choices,
+        default=QuestionResult.IN_PROGRESS,
+    )
+    measures_taken = models.BooleanField(_("меры приняты"), default=False)
+    comment = models.TextField(_("примечание"), blank=True)
+
+    class Meta:
+        verbose_name = _("вопрос обращения")
+        verbose_name_plural = _("вопросы обращения")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "topic"], name="appeal_question_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(measures_taken=False) | models.Q(result="supported"),
+                name="appeal_question_measures_supported",
+                violation_error_message=_("«Меры приняты» отмечается только для поддержанных вопросов."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic_code} {self.topic_title}"
+
+
+class AppealEvent(models.Model):
+    """One step in an appeal's life: append-only (DESIGN.md section 3: nothing is deleted).
+
+    A wrong step is corrected by a new step; save() refuses to change a
+    stored row and delete() refuses to remove it.
+    """
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="events")
+    created_at = models.DateTimeField(_("когда"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("кто"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Who acted when there is no user: «заявитель», «система».
+    actor_label = models.CharField(_("кто (без учётной записи)"), max_length=100, blank=True)
+    action = models.CharField(_("действие"), max_length=64)  # dotted: "appeal.registered"
+    comment = models.TextField(_("комментарий"), blank=True)
+    before = models.JSONField(_("было"), default=dict, blank=True)
+    after = models.JSONField(_("стало"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("шаг истории")
+        verbose_name_plural = _("история")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["appeal", "created_at"], name="appeal_event_appeal_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("History entries are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("History entries are never deleted.")
+
+
+class Answer(models.Model):
+    """The answer on the merits: drafted by the executor, signed by an authorised official (art. 10 part 3)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("проект")
+        ON_APPROVAL = "on_approval", _("на подписании")
+        SIGNED = "signed", _("подписан")
+
+    appeal = models.OneToOneField(Appeal, on_delete=models.PROTECT, related_name="answer")
+    text = models.TextField(_("текст ответа"))
+    status = models.CharField(_("состояние"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("подготовил"), on_delete=models.PROTECT, related_name="+"
+    )
+    drafted_at = models.DateTimeField(_("подготовлен"), default=timezone.now)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("подписал"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("подписан"), null=True, blank=True)
+    signer_position = models.CharField(_("должность подписавшего"), max_length=300, blank=True)
+    signer_name = models.CharField(_("подписавший (И. О. Фамилия)"), max_length=200, blank=True)
+    outgoing_number = models.CharField(_("исходящий номер"), max_length=32, blank=True)
+    outgoing_date = models.DateField(_("исходящая дата"), null=True, blank=True)
+    # The signed answer as sent: an official document, rendered once at signing.
+    pdf = models.FileField(
+        _("ответ (PDF)"), upload_to="answers/%Y/%m", storage=attachments_storage, max_length=200, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("ответ")
+        verbose_name_plural = _("ответы")
+
+    def __str__(self) -> str:
+        return self.outgoing_number or f"{self.appeal_id}"
+
+
+class DocumentRequest(models.Model):
+    """A request for documents to another body (art. 10 part 2); it answers within 15 days."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="document_requests")
+    body = models.ForeignKey(
+        "classifiers.ExternalBody", verbose_name=_("орган"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("что запрошено"))
+    sent_on = models.DateField(_("направлен"))
+    due = models.DateField(_("срок ответа органа"))
+    answered_on = models.DateField(_("ответ получен"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("запрос документов")
+        verbose_name_plural = _("запросы документов")
+        ordering = ["sent_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.body} ({self.sent_on:%d.%m.%Y})"
+
+
+class OutgoingCounter(models.Model):
+    """The last outgoing number of a year, taken under a row lock as RegistrationCounter."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("счётчик исходящих номеров")
+        verbose_name_plural = _("счётчики исходящих номеров")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_value}"
+
+
+class Reminder(models.Model):
+    """A reminder sent about one due date: the unique constraint makes the job idempotent."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("за 3 дня до срока")
+        MISSED = "missed", _("срок пропущен")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    due = models.DateField()
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("напоминание")
+        verbose_name_plural = _("напоминания")
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "kind", "due", "recipient"], name="reminder_once_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.kind} {self.due}"
+
+
+class AccessLogEntry(models.Model):
+    """Who saw an appeal's personal data or downloaded its file, and when (152-FZ)."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("просмотр")
+        DOWNLOAD = "download", _("скачивание файла")
+        CHANGE = "change", _("действие")
+
+    at = models.DateTimeField(_("когда"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("кто"), on_delete=models.PROTECT)
+    action = models.CharField(_("что"), max_length=16, choices=Action.choices)
+    appeal = models.ForeignKey(Appeal, verbose_name=_("обращение"), on_delete=models.PROTECT, related_name="+")
+    detail = models.CharField(_("подробности"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("запись журнала доступа")
+        verbose_name_plural = _("журнал доступа к персональным данным")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["appeal", "at"], name="accesslog_appeal_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {self.user} {self.action} {self.appeal_id}"
 
 
 class RegistrationCounter(models.Model):

@@ -253,3 +253,54 @@ class IntakeNote(models.Model):
     def __str__(self) -> str:
         head = self.title or Truncator(self.text).chars(60)
         return f"{self.number}. {head}" if self.number is not None else head
+
+
+class ExternalBody(models.Model):
+    """Another state body, local authority or organisation: where appeals are redirected (art. 8 part 3)
+    and documents requested (art. 10 part 2)."""
+
+    name = models.CharField(_("наименование"), max_length=500, unique=True)
+    postal_address = models.CharField(_("почтовый адрес"), max_length=500, blank=True)
+    email = models.EmailField(_("электронная почта"), blank=True)
+    is_law_enforcement = models.BooleanField(
+        _("правоохранительный орган"),
+        default=False,
+        help_text=_("Сюда направляются обращения без фамилии или адреса, сообщающие о противоправном деянии "
+                    "(ч. 1 ст. 11)."),
+    )
+    is_active = models.BooleanField(_("действует"), default=True)
+
+    class Meta:
+        verbose_name = _("орган (организация)")
+        verbose_name_plural = _("органы и организации")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarDay(models.Model):
+    """An administrator's correction of the working-day calendar.
+
+    The Russian public holidays and the government's transfer decrees come
+    from the `holidays` library; a row here wins over it (a decree the
+    library does not know yet, a local day off). Saving or deleting a row
+    recomputes the due dates of open appeals.
+    """
+
+    date = models.DateField(_("дата"), unique=True)
+    is_working = models.BooleanField(
+        _("рабочий день"), help_text=_("Отмечено: рабочий день (например, перенесённая суббота). "
+                                       "Не отмечено: нерабочий день.")
+    )
+    note = models.CharField(_("основание"), max_length=300, blank=True,
+                            help_text=_("Например: постановление Правительства РФ о переносе выходных дней."))
+
+    class Meta:
+        verbose_name = _("день производственного календаря")
+        verbose_name_plural = _("производственный календарь: исключения")
+        ordering = ("-date",)
+
+    def __str__(self) -> str:
+        kind = _("рабочий") if self.is_working else _("нерабочий")
+        return f"{self.date:%d.%m.%Y} ({kind})"

@@ -27,6 +27,7 @@ from appeals import tokens
 from appeals.attachments import CheckedFile
 from appeals.identification import Identity
 from appeals.models import APPLICANT_FIELDS, Appeal, Attachment, Draft, RegistrationCounter
+from appeals.services import terms
 from classifiers.models import Institution, Topic
 from outbox.services import queue_email
 
@@ -61,30 +62,37 @@ def create_draft() -> Draft:
     return Draft.objects.create()
 
 
+def _store(upload: UploadedFile, checked: CheckedFile, *, name: str, **owner: Any) -> Attachment:
+    """Store a checked file under a generated name, with its row; no row, no file."""
+    content = attachment_checks.sanitized_content(upload, checked)
+    digest = hashlib.sha256()
+    for chunk in content.chunks():
+        digest.update(chunk)
+    content.seek(0)
+    attachment = Attachment(
+        original_name=(upload.name or name)[:255],
+        content_type=checked.content_type,
+        size=content.size,
+        sha256=digest.hexdigest(),
+        **owner,
+    )
+    attachment.file.save(f"{name}{checked.extension}", content, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
 def store_files(draft: Draft, accepted: Iterable[tuple[UploadedFile, CheckedFile]]) -> list[Attachment]:
     """Keep files that passed their checks with the draft, under generated names."""
-    stored = []
-    for upload, checked in accepted:
-        content = attachment_checks.sanitized_content(upload, checked)
-        digest = hashlib.sha256()
-        for chunk in content.chunks():
-            digest.update(chunk)
-        content.seek(0)
-        attachment = Attachment(
-            draft=draft,
-            original_name=(upload.name or "file")[:255],
-            content_type=checked.content_type,
-            size=content.size,
-            sha256=digest.hexdigest(),
-        )
-        attachment.file.save(f"upload{checked.extension}", content, save=False)
-        try:
-            attachment.save()
-        except Exception:
-            attachment.file.delete(save=False)  # no row, no file
-            raise
-        stored.append(attachment)
-    return stored
+    return [_store(upload, checked, name="upload", draft=draft) for upload, checked in accepted]
+
+
+def store_scan(appeal: Appeal, upload: UploadedFile, checked: CheckedFile) -> Attachment:
+    """Keep the scan of a paper appeal entered by the registrar, checked like a citizen's file."""
+    return _store(upload, checked, name="scan", appeal=appeal)
 
 
 def remove_files(draft: Draft, items: Iterable[Attachment]) -> None:
@@ -154,7 +162,7 @@ def receive_appeal(draft: Draft, identity: Identity, *, now: datetime | None = N
         sequence = next_sequence(year)
         data = draft.data
         topic = Topic.objects.get(pk=data["topic"])
-        appeal = Appeal.objects.create(
+        appeal = Appeal(
             number=format_number(year, sequence),
             year=year,
             sequence=sequence,
@@ -169,6 +177,8 @@ def receive_appeal(draft: Draft, identity: Identity, *, now: datetime | None = N
             access_code_hash=tokens.hash_secret(access_code),
             **{name: data[name] for name in APPLICANT_FIELDS},
         )
+        terms.refresh_terms(appeal)  # the 3-day registration term starts now
+        appeal.save(force_insert=True)
         draft.attachments.update(draft=None, appeal=appeal)
         # 3. The draft keeps only the link to its appeal, no personal data.
         draft.status = Draft.Status.CONFIRMED

@@ -1,0 +1,570 @@
+"""The officials' steps in an appeal's life (DESIGN.md section 3).
+
+Every step is one function taking the appeal and the acting user. Each one:
+1. locks the appeal (select_for_update) inside one transaction;
+2. checks the user's permission and department, then the appeal's state,
+   raising AppealError with a message for the official when the step is
+   not allowed, before anything is changed;
+3. changes the appeal and writes an immutable history entry (who, when,
+   what, comment, the values before and after);
+4. queues the notices through the letters app, in the same transaction: the
+   outbox hands them to Celery only when it commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Model
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appeals import deadlines, tokens
+from appeals.models import (
+    Answer,
+    Appeal,
+    AppealEvent,
+    AppealQuestion,
+    Art11Case,
+    Channel,
+    Department,
+    DocumentRequest,
+    OutgoingCounter,
+    QuestionResult,
+)
+from appeals.services import access, terms
+from appeals.services.intake import AppealError, format_number, next_sequence, queue_acknowledgement
+from classifiers.models import ExternalBody, Institution, Topic
+
+logger = logging.getLogger(__name__)
+
+Status = Appeal.Status
+OPEN = set(Appeal.OPEN_STATUSES)
+
+# Art. 11 cases and what follows from each (DESIGN.md section 5): the letter
+# to the citizen (None: the law gives none) and whether the appeal may be
+# forwarded to a law-enforcement body (part 1).
+ART11_NOTICE: dict[str, str | None] = {
+    Art11Case.NO_NAME_OR_ADDRESS: None,
+    Art11Case.COURT_DECISION: "art11_part2",
+    Art11Case.ABUSIVE: "art11_part3",
+    Art11Case.UNREADABLE: "art11_part4",
+    Art11Case.NO_ESSENCE: "art11_part4_1",
+    Art11Case.TERMINATED: "art11_part5",
+    Art11Case.PUBLISHED: "art11_part5_1",
+    Art11Case.SECRET: "art11_part6",
+}
+
+
+class AppealPermissionError(AppealError):
+    """The user's role or department does not allow the step."""
+
+
+# --- helpers ----------------------------------------------------------------
+def _lock(appeal: Appeal) -> Appeal:
+    return Appeal.objects.select_for_update().get(pk=appeal.pk)
+
+
+def _require(user, permission: str, appeal: Appeal | None = None) -> None:
+    if not user.has_perm(f"appeals.{permission}"):
+        raise AppealPermissionError(_("Недостаточно прав для этого действия."))
+    if appeal is not None and not access.can_see(user, appeal):
+        raise AppealPermissionError(_("Обращение относится к другому подразделению."))
+
+
+def _require_state(appeal: Appeal, allowed: Iterable[str], action: str) -> None:
+    if appeal.status not in set(allowed):
+        raise AppealError(
+            _("Нельзя %(action)s: обращение в состоянии «%(status)s».")
+            % {"action": action, "status": appeal.get_status_display()}
+        )
+
+
+def _plain(value: Any) -> Any:
+    """A value as the history stores it (JSON): dates as ISO strings, rows as their text."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Model):
+        return str(value)
+    return value
+
+
+def _snapshot(appeal: Appeal, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: _plain(getattr(appeal, name)) for name in fields}
+
+
+def record(
+    appeal: Appeal,
+    action: str,
+    *,
+    user=None,
+    actor_label: str = "",
+    comment: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AppealEvent:
+    """Append one step to the appeal's history."""
+    return AppealEvent.objects.create(
+        appeal=appeal,
+        action=action,
+        actor=user if user is not None and user.is_authenticated else None,
+        actor_label=actor_label,
+        comment=comment,
+        before=before or {},
+        after=after or {},
+    )
+
+
+def _change(appeal: Appeal, action: str, *, user=None, actor_label: str = "", comment: str = "", **values: Any):
+    """Set fields on the locked appeal, recompute its terms, save, and write the history entry."""
+    names = list(values)
+    before = _snapshot(appeal, [*names, "next_due"])
+    for name, value in values.items():
+        setattr(appeal, name, value)
+    changed = terms.refresh_terms(appeal)
+    appeal.save(update_fields=sorted({*names, *changed}))
+    after = _snapshot(appeal, [*names, "next_due"])
+    return record(appeal, action, user=user, actor_label=actor_label, comment=comment, before=before, after=after)
+
+
+def _letter_context(appeal: Appeal, **extra: Any) -> dict[str, Any]:
+    return {
+        "appeal": appeal,
+        "institution": Institution.get_current(),
+        "portal_url": settings.PORTAL_BASE_URL,
+        "status_url": settings.PORTAL_BASE_URL + reverse("appeals:status"),
+        **extra,
+    }
+
+
+def _notify_citizen(appeal: Appeal, kind: str, **extra: Any) -> None:
+    from letters.services import deliver_to_citizen
+
+    deliver_to_citizen(appeal, kind, _letter_context(appeal, **extra))
+
+
+def _write_to_body(appeal: Appeal, body: ExternalBody, kind: str, **extra: Any) -> None:
+    from letters.services import deliver_to_body
+
+    deliver_to_body(body, kind, _letter_context(appeal, body=body, **extra), appeal=appeal)
+
+
+def _set_results(appeal: Appeal, result: str) -> None:
+    appeal.questions.filter(result=QuestionResult.IN_PROGRESS).update(result=result, measures_taken=False)
+
+
+def _close(appeal: Appeal, status: str, action: str, *, user=None, actor_label: str = "", comment: str = "",
+           **values: Any) -> AppealEvent:
+    now = timezone.now()
+    extra = {"decided_at": appeal.decided_at or now}
+    return _change(
+        appeal, action, user=user, actor_label=actor_label, comment=comment,
+        status=status, closed_at=now, **extra, **values,
+    )
+
+
+# --- entry by the registrar ---------------------------------------------------
+@dataclass(frozen=True)
+class EnteredAppeal:
+    appeal: Appeal
+    access_code: str
+
+
+def enter_appeal(user, *, channel: str, received_at: datetime, topic: Topic, data: dict[str, Any],
+                 scans: Sequence[tuple[Any, Any]] = ()) -> EnteredAppeal:
+    """Enter an appeal that came by post, in person or through the Госуслуги platform.
+
+    `data` holds the applicant's fields (APPLICANT_FIELDS); `scans` are
+    (uploaded file, CheckedFile) pairs already checked by content. From here
+    on the appeal lives the same life as one received through the site.
+    """
+    from appeals.models import APPLICANT_FIELDS, Attachment
+    from appeals.services.intake import store_scan
+
+    _require(user, "enter_appeal")
+    if channel == Channel.SITE:
+        raise AppealError(_("Обращения с сайта поступают через форму; здесь вносятся поступившие иным путём."))
+    if received_at > timezone.now():
+        raise AppealError(_("Дата поступления не может быть в будущем."))
+    access_code = tokens.new_access_code()
+    with transaction.atomic():
+        year = timezone.localdate(received_at).year
+        sequence = next_sequence(year)
+        appeal = Appeal(
+            number=format_number(year, sequence), year=year, sequence=sequence,
+            channel=channel, received_at=received_at,
+            topic=topic, topic_code=topic.code, topic_title=topic.title,
+            identification_method="registrar", identified_as=user.get_username(),
+            access_code_hash=tokens.hash_secret(access_code),
+            **{name: data.get(name, "") for name in APPLICANT_FIELDS},
+        )
+        terms.refresh_terms(appeal)
+        appeal.save()
+        for upload, checked in scans:
+            store_scan(appeal, upload, checked)
+        appeal.attachment_count = Attachment.objects.filter(appeal=appeal).count()
+        appeal.save(update_fields=["attachment_count"])
+        record(appeal, "appeal.entered", user=user, after={
+            "channel": appeal.get_channel_display(), "received_at": _plain(received_at),
+            "attachment_count": appeal.attachment_count,
+        })
+        queue_acknowledgement(appeal)
+    logger.info("appeal entered number=%s channel=%s", appeal.number, channel)
+    return EnteredAppeal(appeal=appeal, access_code=access_code)
+
+
+# --- registration and assignment ------------------------------------------------
+def register_appeal(appeal: Appeal, user, *, questions: Sequence[Topic] = (), comment: str = "") -> Appeal:
+    """Register a received appeal (art. 8 part 2: within 3 days of receipt)."""
+    _require(user, "register_appeal")
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, [Status.RECEIVED], _("зарегистрировать"))
+        topics = [appeal.topic, *(topic for topic in questions if topic.pk != appeal.topic_id)]
+        for topic in topics:
+            AppealQuestion.objects.get_or_create(
+                appeal=appeal, topic=topic, defaults={"topic_code": topic.code, "topic_title": topic.title}
+            )
+        _change(appeal, "appeal.registered", user=user, comment=comment,
+                status=Status.REGISTERED, registered_at=timezone.now(), registered_by=user)
+        if appeal.reply_method == "email":
+            # A letter costs nothing by e-mail; by post the answer itself is
+            # the next letter, so registration is not mailed.
+            _notify_citizen(appeal, "registered", due_date=appeal.answer_due)
+    return appeal
+
+
+def assign_appeal(appeal: Appeal, user, *, department: Department, executor=None, comment: str = "") -> Appeal:
+    """Send the appeal to a department (and an executor) for consideration on the merits."""
+    _require(user, "assign_appeal", appeal)
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, [Status.REGISTERED, Status.IN_WORK], _("направить на рассмотрение"))
+        # Art. 8 part 6: a complaint never goes to whom it complains about.
+        if department.pk == appeal.complaint_against_department_id:
+            raise AppealError(_("Жалобу нельзя направлять в подразделение, действия которого обжалуются "
+                                "(ч. 6 ст. 8 Федерального закона № 59-ФЗ)."))
+        if executor is not None:
+            if executor.pk == appeal.complaint_against_user_id:
+                raise AppealError(_("Жалобу нельзя поручать сотруднику, действия которого обжалуются "
+                                    "(ч. 6 ст. 8 Федерального закона № 59-ФЗ)."))
+            if not executor.departments.filter(pk=department.pk).exists():
+                raise AppealError(_("Исполнитель не состоит в выбранном подразделении."))
+        if not department.is_active:
+            raise AppealError(_("Подразделение упразднено."))
+        _change(appeal, "appeal.assigned", user=user, comment=comment,
+                status=Status.IN_WORK, department=department, executor=executor,
+                decided_at=appeal.decided_at or timezone.now())
+    return appeal
+
+
+def set_complaint_subject(appeal: Appeal, user, *, body: ExternalBody | None = None,
+                          department: Department | None = None, official=None, comment: str = "") -> Appeal:
+    """Record whose decision or action the complaint is about (art. 8 part 6)."""
+    _require(user, "register_appeal", appeal)
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, OPEN, _("указать объект жалобы"))
+        if department is not None and department.pk == appeal.department_id:
+            raise AppealError(_("Обращение уже в этом подразделении: сначала направьте его в другое."))
+        _change(appeal, "appeal.complaint_subject", user=user, comment=comment,
+                complaint_against_body=body, complaint_against_department=department,
+                complaint_against_user=official)
+    return appeal
+
+
+def link_appeals(appeal: Appeal, user, *, others: Sequence[Appeal], comment: str = "") -> Appeal:
+    """Link a repeated appeal to the earlier ones of the same author on the same question."""
+    _require(user, "link_appeals", appeal)
+    others = [other for other in others if other.pk != appeal.pk]
+    if not others:
+        raise AppealError(_("Укажите другие обращения."))
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        before = sorted(appeal.linked_appeals.values_list("number", flat=True))
+        appeal.linked_appeals.add(*others)
+        after = sorted(appeal.linked_appeals.values_list("number", flat=True))
+        record(appeal, "appeal.linked", user=user, comment=comment,
+               before={"linked_appeals": before}, after={"linked_appeals": after})
+    return appeal
+
+
+# --- decisions within 7 days ------------------------------------------------------
+def redirect_appeal(appeal: Appeal, user, *, body: ExternalBody, comment: str = "") -> Appeal:
+    """Redirect by competence to another body, with a notice to the citizen (art. 8 part 3)."""
+    _require(user, "redirect_appeal", appeal)
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, [Status.REGISTERED, Status.IN_WORK], _("переадресовать"))
+        if body.pk == appeal.complaint_against_body_id:
+            raise AppealError(_("Жалобу нельзя направлять в орган, решение или действие которого обжалуется "
+                                "(ч. 6 ст. 8 Федерального закона № 59-ФЗ)."))
+        if not body.is_active:
+            raise AppealError(_("Орган отмечен как недействующий."))
+        _set_results(appeal, QuestionResult.REDIRECTED)
+        _close(appeal, Status.REDIRECTED, "appeal.redirected", user=user, comment=comment, redirected_to=body)
+        _write_to_body(appeal, body, "redirect_body")
+        _notify_citizen(appeal, "redirect", body=body)
+    return appeal
+
+
+def decide_art11(appeal: Appeal, user, *, case: str, comment: str, published_url: str = "",
+                 forward_to: ExternalBody | None = None, notify: bool = True) -> Appeal:
+    """Leave the appeal without an answer on the merits on an article 11 ground, with its notice.
+
+    `notify` matters only for part 4: the notice goes when the name and the
+    postal address can be read. Part 5 (termination) is the head's: see
+    terminate_correspondence.
+    """
+    if case == Art11Case.TERMINATED:
+        return terminate_correspondence(appeal, user, comment=comment)
+    _require(user, "decide_art11", appeal)
+    if case not in ART11_NOTICE:
+        raise AppealError(_("Неизвестное основание статьи 11."))
+    if not comment.strip():
+        raise AppealError(_("Укажите, в чём состоит основание."))
+    if case == Art11Case.PUBLISHED and not published_url.strip():
+        raise AppealError(_("Укажите адрес страницы сайта, где размещён ответ (ч. 5.1 ст. 11)."))
+    if forward_to is not None and case != Art11Case.NO_NAME_OR_ADDRESS:
+        raise AppealError(_("В правоохранительный орган направляется только обращение без фамилии или адреса "
+                            "(ч. 1 ст. 11)."))
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, [Status.REGISTERED, Status.IN_WORK], _("принять решение по статье 11"))
+        _set_results(appeal, QuestionResult.NO_ANSWER)
+        _close(appeal, Status.NO_ANSWER, f"appeal.art11.{case}", user=user, comment=comment, art11_case=case)
+        if forward_to is not None:
+            _write_to_body(appeal, forward_to, "art11_part1_forward")
+        kind = ART11_NOTICE[case]
+        if kind is not None and (notify or case != Art11Case.UNREADABLE):
+            _notify_citizen(appeal, kind, reason=comment, published_url=published_url)
+    return appeal
+
+
+def terminate_correspondence(appeal: Appeal, user, *, comment: str) -> Appeal:
+    """Decide that the appeal is groundless and end the correspondence on its question (art. 11 part 5).
+
+    Allowed when the same author had written answers on the merits to the
+    same institution at least twice before (the earlier appeals are linked)
+    and the appeal brings no new arguments; the head decides.
+    """
+    _require(user, "terminate_correspondence", appeal)
+    if not comment.strip():
+        raise AppealError(_("Укажите, почему в обращении нет новых доводов."))
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, [Status.REGISTERED, Status.IN_WORK, Status.ON_APPROVAL], _("прекратить переписку"))
+        answered = appeal.linked_appeals.filter(status=Status.ANSWERED).count()
+        if answered < 2:
+            raise AppealError(_("Переписку можно прекратить, если по тому же вопросу уже не менее двух раз давались "
+                                "ответы по существу (ч. 5 ст. 11): свяжите прежние обращения с ответами."))
+        _set_results(appeal, QuestionResult.NO_ANSWER)
+        _close(appeal, Status.NO_ANSWER, "appeal.art11.part5", user=user, comment=comment,
+               art11_case=Art11Case.TERMINATED)
+        _notify_citizen(appeal, "art11_part5", reason=comment)
+    return appeal
+
+
+# --- during consideration -----------------------------------------------------------
+def request_documents(appeal: Appeal, user, *, body: ExternalBody, text: str) -> DocumentRequest:
+    """Request documents from another body (art. 10 part 2): it answers within 15 days."""
+    _require(user, "request_documents", appeal)
+    if not text.strip():
+        raise AppealError(_("Укажите, какие документы запрашиваются."))
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, [Status.IN_WORK], _("запросить документы"))
+        today = timezone.localdate()
+        due = deadlines.compute_due(today, deadlines.DOCUMENTS, terms.work_calendar(), terms.shift_rule())
+        request = DocumentRequest.objects.create(
+            appeal=appeal, body=body, text=text, sent_on=today, due=due.due, created_by=user
+        )
+        record(appeal, "appeal.documents_requested", user=user, comment=text,
+               after={"body": body.name, "due": due.due.isoformat()})
+        _write_to_body(appeal, body, "documents_request", reason=text, due_date=due.due)
+    return request
+
+
+def record_documents_received(request: DocumentRequest, user, *, on: date | None = None) -> DocumentRequest:
+    _require(user, "request_documents", request.appeal)
+    with transaction.atomic():
+        appeal = _lock(request.appeal)
+        request = DocumentRequest.objects.select_for_update().get(pk=request.pk)
+        if request.answered_on is not None:
+            raise AppealError(_("Ответ на этот запрос уже отмечен."))
+        request.answered_on = on or timezone.localdate()
+        request.save(update_fields=["answered_on"])
+        record(appeal, "appeal.documents_received", user=user,
+               after={"body": request.body.name, "answered_on": request.answered_on.isoformat()})
+    return request
+
+
+def extend_term(appeal: Appeal, user, *, days: int, reason: str) -> Appeal:
+    """Extend the answer's term once, by up to 30 days, before it ends, with a notice (art. 12 part 2)."""
+    _require(user, "extend_term", appeal)
+    if not 1 <= days <= deadlines.EXTENSION_MAX_DAYS:
+        raise AppealError(_("Срок продлевается не более чем на 30 дней."))
+    if not reason.strip():
+        raise AppealError(_("Укажите основание продления."))
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, [Status.REGISTERED, Status.IN_WORK, Status.ON_APPROVAL], _("продлить срок"))
+        if appeal.extension_days:
+            raise AppealError(_("Срок рассмотрения уже продлевался; продлить его можно только один раз."))
+        if appeal.answer_due is not None and timezone.localdate() > appeal.answer_due:
+            raise AppealError(_("Срок уже истёк: продлить его можно только до окончания."))
+        _change(appeal, "appeal.extended", user=user, comment=reason, extension_days=days, extension_reason=reason)
+        _notify_citizen(appeal, "extension", due_date=appeal.answer_due, reason=reason)
+    return appeal
+
+
+# --- the answer ---------------------------------------------------------------------
+def _require_executor(appeal: Appeal, user) -> None:
+    if appeal.executor_id not in (None, user.pk) and not access.sees_all(user):
+        raise AppealPermissionError(_("Ответ готовит исполнитель, которому поручено обращение."))
+
+
+def save_answer_draft(appeal: Appeal, user, *, text: str) -> Answer:
+    """Write or rewrite the draft of the answer."""
+    _require(user, "draft_answer", appeal)
+    if not text.strip():
+        raise AppealError(_("Текст ответа пуст."))
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, [Status.IN_WORK], _("готовить ответ"))
+        _require_executor(appeal, user)
+        answer, created = Answer.objects.get_or_create(appeal=appeal, defaults={"text": text, "drafted_by": user})
+        if not created:
+            answer.text, answer.drafted_by, answer.drafted_at = text, user, timezone.now()
+            answer.status = Answer.Status.DRAFT
+            answer.save(update_fields=["text", "drafted_by", "drafted_at", "status"])
+        record(appeal, "answer.drafted", user=user, after={"length": len(text)})
+    return answer
+
+
+def submit_answer(appeal: Appeal, user, *, comment: str = "") -> Appeal:
+    """Send the drafted answer to the head for approval and signature."""
+    _require(user, "draft_answer", appeal)
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, [Status.IN_WORK], _("передать ответ на подпись"))
+        _require_executor(appeal, user)
+        answer = Answer.objects.filter(appeal=appeal).first()
+        if answer is None or not answer.text.strip():
+            raise AppealError(_("Сначала подготовьте текст ответа."))
+        answer.status = Answer.Status.ON_APPROVAL
+        answer.save(update_fields=["status"])
+        _change(appeal, "answer.submitted", user=user, comment=comment, status=Status.ON_APPROVAL)
+    return appeal
+
+
+def return_answer(appeal: Appeal, user, *, comment: str) -> Appeal:
+    """Send the answer back to the executor with remarks."""
+    _require(user, "sign_answer", appeal)
+    if not comment.strip():
+        raise AppealError(_("Укажите замечания к ответу."))
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, [Status.ON_APPROVAL], _("вернуть ответ"))
+        Answer.objects.filter(appeal=appeal).update(status=Answer.Status.DRAFT)
+        _change(appeal, "answer.returned", user=user, comment=comment, status=Status.IN_WORK)
+    return appeal
+
+
+def next_outgoing_number(year: int) -> str:
+    OutgoingCounter.objects.bulk_create([OutgoingCounter(year=year)], ignore_conflicts=True)
+    counter = OutgoingCounter.objects.select_for_update().get(year=year)
+    counter.last_value += 1
+    counter.save(update_fields=["last_value"])
+    return f"{settings.APPEALS_OUTGOING_PREFIX}-{year}-{counter.last_value:06d}"
+
+
+def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int, tuple[str, bool]],
+                signer_name: str = "") -> Answer:
+    """Approve and sign the answer (art. 10 part 3), record the result per question, and send it.
+
+    `results` maps each question's id to its ССТУ result and whether
+    measures were taken. The answer's PDF is rendered once here and kept: it
+    is the document sent, by e-mail or by post as the citizen chose.
+    """
+    from letters.pdf import answer_pdf
+
+    _require(user, "sign_answer", appeal)
+    if not signer_position.strip():
+        raise AppealError(_("Укажите должность подписывающего."))
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, [Status.ON_APPROVAL], _("подписать ответ"))
+        answer = Answer.objects.select_for_update().get(appeal=appeal)
+        questions = list(appeal.questions.all())
+        allowed = {choice for choice, _label in QuestionResult.choices} - {
+            QuestionResult.IN_PROGRESS, QuestionResult.REDIRECTED, QuestionResult.NO_ANSWER,
+        }
+        for question in questions:
+            result, measures = results.get(question.pk, ("", False))
+            if result not in allowed:
+                raise AppealError(_("Укажите результат рассмотрения по вопросу «%(question)s».")
+                                  % {"question": question})
+            question.result = result
+            question.measures_taken = bool(measures) and result == QuestionResult.SUPPORTED
+            question.save(update_fields=["result", "measures_taken"])
+        now = timezone.now()
+        answer.status = Answer.Status.SIGNED
+        answer.signed_by, answer.signed_at = user, now
+        answer.signer_position = signer_position.strip()
+        answer.signer_name = signer_name.strip() or _signature_name(user)
+        answer.outgoing_number = next_outgoing_number(timezone.localdate(now).year)
+        answer.outgoing_date = timezone.localdate(now)
+        context = _letter_context(appeal, **answer_context(answer))
+        pdf = answer_pdf(context)
+        answer.pdf.save(f"{appeal.number}.pdf", ContentFile(pdf), save=False)
+        answer.save()
+        _close(appeal, Status.ANSWERED, "answer.signed", user=user,
+               comment=_("Исх. № %(number)s") % {"number": answer.outgoing_number})
+        from letters.services import deliver_to_citizen
+
+        deliver_to_citizen(appeal, "answer", context, pdf=pdf, pdf_name=f"{answer.outgoing_number}.pdf")
+    return answer
+
+
+def answer_context(answer: Answer) -> dict[str, Any]:
+    return {
+        "answer_text": answer.text,
+        "signer_name": answer.signer_name,
+        "signer_position": answer.signer_position,
+        "outgoing_number": answer.outgoing_number,
+        "outgoing_date": answer.outgoing_date,
+        "executor": _signature_name(answer.drafted_by),
+    }
+
+
+def _signature_name(user) -> str:
+    """«И. О. Фамилия», as a signature is written; the login when the name is not filled in."""
+    first, last = (user.first_name or "").split(), (user.last_name or "").strip()
+    if not last:
+        return user.get_username()
+    initials = " ".join(f"{part[0]}." for part in first)
+    return f"{initials} {last}".strip()
+
+
+# --- the citizen's request ----------------------------------------------------------
+def withdraw_appeal(appeal: Appeal, *, user=None, comment: str = "") -> Appeal:
+    """Stop consideration at the citizen's request (art. 5): through the status page or by the registrar."""
+    if user is not None:
+        _require(user, "withdraw_appeal", appeal)
+    with transaction.atomic():
+        appeal = _lock(appeal)
+        _require_state(appeal, OPEN, _("отозвать обращение"))
+        _set_results(appeal, QuestionResult.NO_ANSWER)
+        _close(appeal, Status.WITHDRAWN, "appeal.withdrawn", user=user,
+               actor_label="" if user is not None else str(_("заявитель")), comment=comment)
+        _notify_citizen(appeal, "withdrawn", reason=comment)
+    return appeal
