@@ -568,3 +568,52 @@ def withdraw_appeal(appeal: Appeal, *, user=None, comment: str = "") -> Appeal:
                actor_label="" if user is not None else str(_("заявитель")), comment=comment)
         _notify_citizen(appeal, "withdrawn", reason=comment)
     return appeal
+
+
+# --- what the admin offers ----------------------------------------------------------
+@dataclass(frozen=True)
+class Step:
+    code: str
+    permission: str
+    statuses: frozenset[str]
+
+
+STEPS: tuple[Step, ...] = (
+    Step("register", "register_appeal", frozenset({Status.RECEIVED})),
+    Step("assign", "assign_appeal", frozenset({Status.REGISTERED, Status.IN_WORK})),
+    Step("redirect", "redirect_appeal", frozenset({Status.REGISTERED, Status.IN_WORK})),
+    Step("art11", "decide_art11", frozenset({Status.REGISTERED, Status.IN_WORK})),
+    Step("terminate", "terminate_correspondence", frozenset({Status.REGISTERED, Status.IN_WORK, Status.ON_APPROVAL})),
+    Step("complaint_subject", "register_appeal", frozenset(OPEN)),
+    Step("link", "link_appeals", frozenset(Appeal.Status.values)),
+    Step("request_documents", "request_documents", frozenset({Status.IN_WORK})),
+    Step("extend", "extend_term", frozenset({Status.REGISTERED, Status.IN_WORK, Status.ON_APPROVAL})),
+    Step("draft_answer", "draft_answer", frozenset({Status.IN_WORK})),
+    Step("submit_answer", "draft_answer", frozenset({Status.IN_WORK})),
+    Step("return_answer", "sign_answer", frozenset({Status.ON_APPROVAL})),
+    Step("sign_answer", "sign_answer", frozenset({Status.ON_APPROVAL})),
+    Step("withdraw", "withdraw_appeal", frozenset(OPEN)),
+)
+
+
+def available_steps(appeal: Appeal, user) -> list[str]:
+    """The steps this user may take on this appeal now: the buttons the admin shows.
+
+    The services check the same things again when a step is taken; this
+    only spares officials buttons that would be refused.
+    """
+    if not access.can_see(user, appeal):
+        return []
+    steps = []
+    for step in STEPS:
+        if appeal.status not in step.statuses or not user.has_perm(f"appeals.{step.permission}"):
+            continue
+        if step.code == "extend" and appeal.extension_days:
+            continue
+        if step.code in {"draft_answer", "submit_answer"} and appeal.executor_id not in (None, user.pk) \
+                and not access.sees_all(user):
+            continue
+        if step.code == "submit_answer" and not Answer.objects.filter(appeal=appeal).exists():
+            continue
+        steps.append(step.code)
+    return steps
