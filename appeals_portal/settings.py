@@ -219,6 +219,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15)
+# The first retry of a message the SMTP server refused comes after this
+# many seconds, each next one after twice as long (at most 2 hours).
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "priemnaya@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -307,6 +310,16 @@ APPEALS_CONFIRMATION_MAX_ATTEMPTS = env_int("APPEALS_CONFIRMATION_MAX_ATTEMPTS",
 APPEALS_IDENTIFICATION_BACKENDS = env_list(
     "APPEALS_IDENTIFICATION_BACKENDS", ["appeals.identification.EmailIdentification"]
 )
+# A term ending on a non-working day moves to the preceding working day
+# ("preceding", the cautious default of most official procedures) or to the
+# following one ("following"). DESIGN.md section 4.
+APPEALS_DEADLINE_RULE = env_str("APPEALS_DEADLINE_RULE", "preceding")
+if APPEALS_DEADLINE_RULE not in {"preceding", "following"}:
+    raise ImproperlyConfigured("APPEALS_DEADLINE_RULE must be 'preceding' or 'following'.")
+# Outgoing numbers of answers and notices: «ИСХ-2026-000001».
+APPEALS_OUTGOING_PREFIX = env_str("APPEALS_OUTGOING_PREFIX", "ИСХ")
+# Officials are reminded this many days before a due date.
+APPEALS_REMINDER_DAYS = env_int("APPEALS_REMINDER_DAYS", 3)
 
 # --- Logging: one line per event on stdout, key=value, easy to grep --------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -138,8 +138,9 @@ def enqueue(message_id: int) -> bool:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Back off exponentially: 30 s, 1, 2, 4 ... minutes, at most 2 hours."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 2 * 60 * 60))
+    """Back off exponentially: 30 s, 1, 2, 4 ... minutes (OUTBOX_RETRY_BASE_SECONDS), at most 2 hours."""
+    base = settings.OUTBOX_RETRY_BASE_SECONDS
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 2 * 60 * 60))
 
 
 def _claim(message_id: int) -> bool:

@@ -17,6 +17,9 @@ from captcha.conf import settings as captcha_settings
 from django.db import connection
 from django.test import Client, TestCase
 
+# The SMTP server fixture (aiosmtpd on loopback) serves any test that needs one.
+pytest_plugins = ["tests.smtp"]
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Read once: Celery prefers the environment variable to its own configuration,
 # so the tests take it out of the environment (eager_tasks) and point Celery

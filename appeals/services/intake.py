@@ -193,6 +193,9 @@ def receive_appeal(draft: Draft, identity: Identity, *, now: datetime | None = N
 
 
 def queue_acknowledgement(appeal: Appeal) -> None:
+    """E-mail the number to the citizen; an appeal brought on paper without an address gets none."""
+    if not appeal.email:
+        return
     institution = Institution.get_current()
     queue_email(
         kind="appeals.acknowledgement",
