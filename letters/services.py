@@ -1,0 +1,238 @@
+"""Render letters from the administrator's templates and send them the way the addressee needs.
+
+Callers pass a context (the variables are listed in letters.templating): at
+least ``appeal``; ``institution``, ``citizen_name``, ``salutation``,
+``appeal_date`` and ``portal_url`` are filled in when missing. A letter goes
+by e-mail through the outbox or, when the citizen chose the post (or the body
+has no e-mail), into the clerk's print queue as a PostalLetter with its PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from classifiers.models import Institution
+from letters import names, pdf
+from letters.models import LetterKind, LetterTemplate, PostalLetter
+from letters.templating import compile_template, render_template
+from outbox.models import OutgoingMessage
+from outbox.services import queue_rendered_email
+
+
+class LetterTemplateMissingError(LookupError):
+    """No template row for a kind: migrations did not run, or the row was deleted."""
+
+
+class Body(Protocol):
+    """Another body (classifiers.ExternalBody or anything with these attributes)."""
+
+    name: str
+    postal_address: str
+    email: str
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    subject: str
+    text: str  # the e-mail's plain text: the letter, the signature, the institution's details
+    html: str  # the same, escaped, in the HTML e-mail wrapper
+    body: str  # the letter's text alone, as it goes on paper under the title
+
+
+_BLANK_LINES = re.compile(r"\n[ \t]*\n")
+
+
+def normalize_paragraphs(text: str) -> str:
+    """Strip each paragraph and drop the empty ones (an `{% if %}` that came out empty)."""
+    paragraphs = (
+        "\n".join(line.rstrip() for line in chunk.strip().splitlines())
+        for chunk in _BLANK_LINES.split(text.replace("\r\n", "\n"))
+    )
+    return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
+
+
+def appeal_date(appeal: Any) -> dt.date:
+    """The date a letter cites the appeal by: its registration, else its receipt (local time)."""
+    moment = appeal.registered_at or appeal.received_at
+    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+
+
+def letter_context(appeal: Any, context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the caller's context completed with what is derived from the appeal and the institution."""
+    full: dict[str, Any] = {
+        "appeal": appeal,
+        "portal_url": settings.PORTAL_BASE_URL,
+        "status_url": "",
+        "signer_name": "",
+        "signer_position": "",
+        "outgoing_number": "",
+        "outgoing_date": None,
+        "executor": "",
+    }
+    full.update(context or {})
+    full.setdefault("institution", Institution.get_current())
+    if appeal is not None:
+        full.setdefault("appeal_date", appeal_date(appeal))
+        full.setdefault("citizen_name", names.citizen_name(appeal.first_name, appeal.patronymic, appeal.last_name))
+        full.setdefault("salutation", names.salutation(appeal.last_name, appeal.first_name, appeal.patronymic))
+    return full
+
+
+def render_letter(kind: str, context: dict[str, Any]) -> RenderedLetter:
+    """Render the kind's template with the context: subject, plain text, HTML, and the letter's own text.
+
+    The template is rendered without HTML escaping (it is plain text); the
+    HTML version escapes that text and wraps it in letters/email.html. Raise
+    LetterTemplateMissingError when the kind has no template row.
+    """
+    template = LetterTemplate.objects.filter(kind=kind).first()
+    if template is None:
+        raise LetterTemplateMissingError(
+            f"No letter template for kind {kind!r}: run migrations (letters 0002_shipped_texts) "
+            "or restore the text in the admin."
+        )
+    subject = " ".join(render_template(compile_template(template.subject), context).split())
+    body = normalize_paragraphs(render_template(compile_template(template.body), context))
+    wrapper = {**context, "subject": subject, "body": body}
+    text = normalize_paragraphs(render_to_string("letters/email.txt", wrapper)) + "\n"
+    html = render_to_string("letters/email.html", wrapper)
+    return RenderedLetter(subject=subject, text=text, html=html, body=body)
+
+
+def store_pdf(content: bytes) -> str:
+    """Save a PDF into the attachments storage under a generated name; return the name."""
+    now = timezone.now()
+    name = f"letters/{now:%Y}/{now:%m}/{uuid.uuid4().hex}.pdf"
+    return storages["attachments"].save(name, ContentFile(content))
+
+
+def citizen_addressee(appeal: Any) -> list[str]:
+    """The addressee block for the citizen: the name in the dative, the address, the index."""
+    return [
+        names.dative_name(appeal.last_name, appeal.first_name, appeal.patronymic),
+        appeal.address,
+        appeal.postal_index,
+    ]
+
+
+def body_addressee(body: Body) -> list[str]:
+    return [line for line in (body.name, body.postal_address) if line]
+
+
+def letter_pdf(
+    rendered: RenderedLetter, context: dict[str, Any], *, addressee_lines: list[str], refer_to_appeal: bool = True
+) -> bytes:
+    """Lay the rendered letter out as an official letter (letters.pdf)."""
+    appeal = context.get("appeal")
+    return pdf.render_official_letter(
+        institution=context["institution"],
+        outgoing_number=context.get("outgoing_number") or None,
+        outgoing_date=context.get("outgoing_date") or None,
+        appeal_number=appeal.number if appeal is not None and refer_to_appeal else None,
+        appeal_date=context.get("appeal_date") if refer_to_appeal else None,
+        addressee_lines=addressee_lines,
+        title=rendered.subject,
+        body=rendered.body,
+        signer_position=context.get("signer_position") or "",
+        signer_name=context.get("signer_name") or "",
+        executor=context.get("executor") or None,
+    )
+
+
+def _file_name(kind: str, number: str) -> str:
+    label = "Ответ" if kind == LetterKind.ANSWER else "Письмо"
+    return f"{label} {number}.pdf".replace("/", "-")
+
+
+def deliver_to_citizen(
+    appeal: Any, kind: str, context: dict[str, Any], *, pdf: bytes | None = None, pdf_name: str | None = None
+) -> OutgoingMessage | PostalLetter:
+    """Render the letter and send it to the citizen the way they chose (art. 10 part 4).
+
+    By e-mail: an outbox message to appeal.email, with the PDF (stored into
+    the attachments storage first) attached; the answer carries its PDF even
+    when none is passed. By post: a PostalLetter in the clerk's queue with
+    the PDF of the letter (the given one, or the notice laid out as an
+    official letter).
+
+    Call it inside the caller's transaction, the one that records the step:
+    the outbox hands the message to Celery when that transaction commits, and
+    a rollback takes the message or the postal letter with it (the stored PDF
+    file stays behind, unreferenced).
+    """
+    context = letter_context(appeal, context)
+    if appeal.reply_method == "email":
+        if pdf is None and kind == LetterKind.ANSWER:
+            pdf = letter_pdf(render_letter(kind, context), context, addressee_lines=citizen_addressee(appeal))
+        if pdf is not None:
+            context["attached_pdf"] = True
+        rendered = render_letter(kind, context)
+        attachment = None
+        if pdf is not None:
+            attachment = (pdf_name or _file_name(kind, appeal.number), store_pdf(pdf), "application/pdf")
+        return queue_rendered_email(
+            kind=f"letters.{kind}",
+            to=appeal.email,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            appeal=appeal,
+            attachment=attachment,
+        )
+    rendered = render_letter(kind, context)
+    addressee = citizen_addressee(appeal)
+    if pdf is None:
+        pdf = letter_pdf(rendered, context, addressee_lines=addressee)
+    return PostalLetter.objects.create(
+        appeal=appeal,
+        kind=kind,
+        addressee="\n".join(addressee),
+        postal_index=appeal.postal_index,
+        subject=rendered.subject,
+        text=rendered.body,
+        pdf_path=store_pdf(pdf),
+    )
+
+
+def deliver_to_body(body: Body, kind: str, context: dict[str, Any], *, appeal: Any) -> OutgoingMessage | PostalLetter:
+    """Send a letter to another body: by e-mail to body.email with the letter's PDF, else by post.
+
+    Like deliver_to_citizen, call it inside the caller's transaction.
+    """
+    context = letter_context(appeal, {**context, "body": body})
+    rendered = render_letter(kind, context)
+    addressee = body_addressee(body)
+    # The body has no document of its own this letter answers: no «На № … от …».
+    content = letter_pdf(rendered, context, addressee_lines=addressee, refer_to_appeal=False)
+    if body.email:
+        context["attached_pdf"] = True
+        rendered = render_letter(kind, context)
+        return queue_rendered_email(
+            kind=f"letters.{kind}",
+            to=body.email,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            appeal=appeal,
+            attachment=(_file_name(kind, appeal.number), store_pdf(content), "application/pdf"),
+        )
+    index = re.search(r"\b\d{6}\b", body.postal_address or "")
+    return PostalLetter.objects.create(
+        appeal=appeal,
+        kind=kind,
+        addressee="\n".join(addressee),
+        postal_index=index.group(0) if index else "",
+        subject=rendered.subject,
+        text=rendered.body,
+        pdf_path=store_pdf(content),
+    )
