@@ -1,68 +1,206 @@
-"""Django admin for appeals: officials read what arrived and download its files."""
+"""Django admin for appeals: the officials' lists, the appeal's page with its steps, the access log.
+
+Everything an official sees of an appeal goes through
+services.access.visible_appeals (art. 6 of 59-FZ: an executor sees the
+appeals of their departments); every change goes through
+services.handling (the step pages live in appeals.views.staff).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.apps import apps
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.db.models import F, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from appeals.models import Appeal, Attachment, surname_key
+from appeals.models import (
+    AccessLogEntry,
+    Answer,
+    Appeal,
+    AppealEvent,
+    AppealQuestion,
+    Department,
+    DocumentRequest,
+    surname_key,
+)
+from appeals.services import access, handling, terms, worklists
+from appeals.services.intake import AppealError
+from appeals.staff_forms import AssignSelectedForm
+from appeals.views import staff
 
 admin.site.site_header = _("Интернет-приёмная: обращения граждан")
 admin.site.site_title = _("Обращения граждан")
 admin.site.index_title = _("Работа с обращениями")
 
+SOON_DAYS = worklists.SOON_DAYS
 
-class AttachmentInline(admin.TabularInline):
-    model = Attachment
-    fk_name = "appeal"
-    extra = 0
-    can_delete = False
-    fields = ("download", "content_type", "size", "sha256", "uploaded_at")
-    readonly_fields = fields
-    verbose_name_plural = _("вложения")
+# The history's dotted action codes as officials read them.
+ACTION_LABELS: dict[str, Any] = {
+    "appeal.received": _("Поступило через сайт"),
+    "appeal.entered": _("Внесено регистратором"),
+    "appeal.registered": _("Зарегистрировано"),
+    "appeal.assigned": _("Направлено на рассмотрение"),
+    "appeal.complaint_subject": _("Указан объект жалобы"),
+    "appeal.linked": _("Связано с прежними обращениями"),
+    "appeal.redirected": _("Переадресовано по компетенции"),
+    "appeal.art11.part1": _("Без ответа: не указаны фамилия или адрес (ч. 1 ст. 11)"),
+    "appeal.art11.part2": _("Возвращено: обжалуется судебное решение (ч. 2 ст. 11)"),
+    "appeal.art11.part3": _("Без ответа: оскорбительные выражения, угрозы (ч. 3 ст. 11)"),
+    "appeal.art11.part4": _("Без ответа: текст не поддаётся прочтению (ч. 4 ст. 11)"),
+    "appeal.art11.part4_1": _("Без ответа: не позволяет определить суть (ч. 4.1 ст. 11)"),
+    "appeal.art11.part5": _("Переписка прекращена (ч. 5 ст. 11)"),
+    "appeal.art11.part5_1": _("Сообщён адрес опубликованного ответа (ч. 5.1 ст. 11)"),
+    "appeal.art11.part6": _("Ответ невозможен без разглашения тайны (ч. 6 ст. 11)"),
+    "appeal.documents_requested": _("Запрошены документы"),
+    "appeal.documents_received": _("Получен ответ на запрос"),
+    "appeal.extended": _("Срок продлён"),
+    "appeal.withdrawn": _("Отозвано заявителем"),
+    "answer.drafted": _("Подготовлен проект ответа"),
+    "answer.submitted": _("Ответ передан на подпись"),
+    "answer.returned": _("Ответ возвращён на доработку"),
+    "answer.signed": _("Ответ подписан и направлен"),
+}
 
-    def has_add_permission(self, request: HttpRequest, obj: Appeal | None = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Appeal | None = None) -> bool:
-        return False
-
-    @admin.display(description=_("файл"))
-    def download(self, attachment: Attachment) -> str:
-        url = reverse("admin:appeals_appeal_attachment", args=[attachment.appeal_id, attachment.pk])
-        return format_html('<a href="{}">{}</a>', url, attachment.original_name)
+def action_label(code: str) -> str:
+    return str(ACTION_LABELS.get(code, code))
 
 
+def due_marker(due: Any, *, today: Any = None) -> SafeString | str:
+    """A due date with its state in words and a CSS class: colour is never the only sign."""
+    if due is None:
+        return "—"
+    today = today or timezone.localdate()
+    left = (due - today).days
+    if left < 0:
+        css, note = "due-overdue", gettext("просрочено")
+    elif left <= SOON_DAYS:
+        css = "due-soon"
+        note = gettext("сегодня") if left == 0 else ngettext(
+            "осталось %(n)d день", "осталось %(n)d дн.", left) % {"n": left}
+    else:
+        return f"{due:%d.%m.%Y}"
+    return format_html('<span class="due {}">{} <small>({})</small></span>', css, f"{due:%d.%m.%Y}", note)
+
+
+# --- list filters -------------------------------------------------------------
+class AttentionFilter(admin.SimpleListFilter):
+    """«Что требует внимания»: the worklists of services.worklists (the front page links here)."""
+
+    title = _("что требует внимания")
+    parameter_name = "attention"
+
+    LABELS: dict[str, Any] = {
+        "overdue": _("просрочено"),
+        "soon": _("срок в ближайшие 3 дня"),
+        "decision": _("не принято решение по 7-дневному сроку"),
+        "unregistered_late": _("не зарегистрировано более 2 дней"),
+        "decision_late": _("нет решения более 5 дней после регистрации"),
+    }
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [(key, self.LABELS.get(key, key)) for key in worklists.WORKLISTS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> QuerySet[Appeal] | None:
+        worklist = worklists.WORKLISTS.get(self.value() or "")
+        return worklist(queryset) if worklist is not None else queryset
+
+
+class DepartmentFilter(admin.SimpleListFilter):
+    """The departments the user may see (a handful of rows, no count)."""
+
+    title = _("подразделение")
+    parameter_name = "department"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        departments = Department.objects.all()
+        if not access.sees_all(request.user):
+            departments = departments.filter(members=request.user)
+        return [("none", gettext("не направлено")), *((str(d.pk), str(d)) for d in departments)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> QuerySet[Appeal] | None:
+        value = self.value()
+        if value == "none":
+            return queryset.filter(department__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(department_id=int(value))
+        return queryset
+
+
+class ExecutorFilter(admin.SimpleListFilter):
+    """Executors of the user's departments only: never a list of every account."""
+
+    title = _("исполнитель")
+    parameter_name = "executor"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        user = request.user
+        if access.sees_all(user):
+            members = staff.sf.department_members()
+        else:
+            members = staff.sf.department_members().filter(departments__members=user).distinct()
+        choices = [("me", gettext("мне"))]
+        choices += [(str(m.pk), m.get_full_name() or m.get_username()) for m in members[:200]]
+        return choices
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> QuerySet[Appeal] | None:
+        value = self.value()
+        if value == "me":
+            return queryset.filter(executor_id=request.user.pk)
+        if value and value.isdigit():
+            return queryset.filter(executor_id=int(value))
+        return queryset
+
+
+# --- the appeal ---------------------------------------------------------------------
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
     list_display = (
-        "number", "received_at", "applicant", "topic_code", "kind", "reply_method", "attachment_count", "status",
+        "number", "received_at", "applicant", "topic_code", "kind", "reply_method", "attachment_count",
+        "status", "department", "executor", "due",
     )
-    list_filter = ("status", "kind", "reply_method", "channel", "received_at")
+    list_filter = (AttentionFilter, "status", DepartmentFilter, ExecutorFilter, "channel", "kind", "reply_method")
     # See get_search_results: the number or the start of the surname.
     search_fields = ("number",)
-    search_help_text = _("Поиск по регистрационному номеру или по фамилии заявителя.")
-    list_select_related = ("topic",)
+    search_help_text = _("Поиск по началу регистрационного номера или фамилии заявителя.")
+    list_select_related = ("topic", "department", "executor")
     list_per_page = 50
     # The admin counts the whole table only for "N of M" after a search; a
     # million rows make that count slow and it adds little.
     show_full_result_count = False
-    inlines = [AttachmentInline]
+    # What needs action first: open appeals by the nearest due date (closed
+    # ones have none), then the newest. Served by appeal_open_due_idx.
+    ordering = (F("next_due").asc(nulls_last=True), "-received_at")
+    actions = ("register_selected", "assign_selected")
+    change_form_template = "admin/appeals/appeal/change_form.html"
     readonly_fields = (
-        "number", "status", "channel", "received_at", "registered_at",
+        "number", "status", "channel", "received_at", "registered_at", "registered_by",
+        "department", "executor", "closed_at", "art11_case", "redirected_to",
+        "complaint_against_body", "complaint_against_department", "complaint_against_user",
         "last_name", "first_name", "patronymic", "address", "postal_index", "phone", "email", "reply_method",
         "topic_code", "topic_title", "kind", "text", "attachment_count",
         "identification_method", "identified_as", "consent_at",
     )
     fieldsets = (
-        (_("Обращение"), {"fields": ("number", "status", "channel", "received_at", "registered_at")}),
+        (_("Обращение"), {"fields": (
+            "number", "status", "channel", "received_at", "registered_at", "registered_by",
+            "department", "executor", "closed_at", "art11_case", "redirected_to",
+        )}),
+        (_("Жалоба на действия"), {"classes": ("collapse",), "fields": (
+            "complaint_against_body", "complaint_against_department", "complaint_against_user",
+        )}),
         (_("Заявитель"), {"fields": (
             "last_name", "first_name", "patronymic", "address", "postal_index", "phone", "email", "reply_method",
         )}),
@@ -70,6 +208,40 @@ class AppealAdmin(admin.ModelAdmin):
         (_("Идентификация и согласие"), {"fields": ("identification_method", "identified_as", "consent_at")}),
     )
 
+    class Media:
+        css = {"all": ("css/admin-appeals.css",)}
+
+    # --- scoping -------------------------------------------------------------
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Appeal]:
+        return access.visible_appeals(request.user, super().get_queryset(request))
+
+    def has_view_permission(self, request: HttpRequest, obj: Appeal | None = None) -> bool:
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or access.can_see(request.user, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # "Add" is the entry of an appeal that came by post, in person or through ПОС.
+        return request.user.has_perm("appeals.enter_appeal")
+
+    def has_change_permission(self, request: HttpRequest, obj: Appeal | None = None) -> bool:
+        return False  # the appeal changes only through its steps (services.handling)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Appeal | None = None) -> bool:
+        return False  # nothing is deleted: files are kept 5 years, then destroyed by an act
+
+    def has_register_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("appeals.register_appeal")
+
+    def has_assign_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("appeals.assign_appeal")
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> HttpResponse:
+        # Django sends a missing object to the index with a message; an appeal
+        # of another department must look the same as one that does not exist.
+        raise Http404
+
+    # --- the list --------------------------------------------------------------
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Appeal], search_term: str
     ) -> tuple[QuerySet[Appeal], bool]:
@@ -85,38 +257,190 @@ class AppealAdmin(admin.ModelAdmin):
             return queryset.filter(number__startswith=term.upper()), False
         return queryset.filter(surname_key__startswith=surname_key(term)), False
 
-    @admin.display(description=_("заявитель"), ordering="last_name")
+    @admin.display(description=_("заявитель"), ordering="surname_key")
     def applicant(self, appeal: Appeal) -> str:
         return appeal.short_name
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # appeals arrive through the site; other channels come with the registrar's workflow
+    @admin.display(description=_("ближайший срок"), ordering=F("next_due").asc(nulls_last=True))
+    def due(self, appeal: Appeal) -> SafeString | str:
+        return due_marker(appeal.next_due)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Appeal | None = None) -> bool:
-        return False  # nothing is deleted: files are kept 5 years, then destroyed by an act
+    # --- bulk actions ----------------------------------------------------------
+    def _report(self, request: HttpRequest, done: int, refusals: list[str]) -> None:
+        if done:
+            self.message_user(request, ngettext("Выполнено для %(n)d обращения.", "Выполнено для %(n)d обращений.",
+                                                done) % {"n": done}, messages.SUCCESS)
+        if refusals:
+            self.message_user(request, gettext("Не выполнено: %(list)s") % {"list": "; ".join(refusals)},
+                              messages.ERROR)
 
-    def get_urls(self):
+    @admin.action(description=_("Зарегистрировать выбранные обращения"), permissions=["register"])
+    def register_selected(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> None:
+        done, refusals = 0, []
+        for appeal in queryset.order_by("received_at"):
+            try:
+                handling.register_appeal(appeal, request.user)
+            except AppealError as exc:
+                refusals.append(f"{appeal.number}: {exc}")
+            else:
+                done += 1
+        self._report(request, done, refusals)
+
+    @admin.action(description=_("Направить выбранные в подразделение"), permissions=["assign"])
+    def assign_selected(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> HttpResponse | None:
+        form = AssignSelectedForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            department = form.cleaned_data["department"]
+            done, refusals = 0, []
+            for appeal in queryset.order_by("received_at"):
+                try:
+                    handling.assign_appeal(appeal, request.user, department=department)
+                except AppealError as exc:
+                    refusals.append(f"{appeal.number}: {exc}")
+                else:
+                    done += 1
+            self._report(request, done, refusals)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Направить обращения в подразделение"),
+            "form": form,
+            "appeals": queryset.order_by("received_at"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/appeals/appeal/assign_selected.html", context)
+
+    # --- urls ------------------------------------------------------------------
+    def get_urls(self) -> list[URLPattern]:
+        def wrap(view: Any) -> Any:
+            def bound(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+                return view(self, request, *args, **kwargs)
+            return self.admin_site.admin_view(bound)
+
         urls = [
-            path(
-                "<int:appeal_id>/attachments/<int:attachment_id>/",
-                self.admin_site.admin_view(self.download_attachment),
-                name="appeals_appeal_attachment",
-            ),
+            path("<int:appeal_id>/attachments/<int:attachment_id>/", wrap(staff.download_attachment),
+                 name="appeals_appeal_attachment"),
+            path("<int:appeal_id>/answer.pdf", wrap(staff.download_answer), name="appeals_appeal_answer_pdf"),
+            path("<int:appeal_id>/step/<slug:code>/", wrap(staff.step_view), name="appeals_appeal_step"),
         ]
         return urls + super().get_urls()
 
-    def download_attachment(self, request: HttpRequest, appeal_id: int, attachment_id: int) -> FileResponse:
-        """Serve a file to staff who may see the appeal; there is no public URL for it."""
-        appeal = get_object_or_404(self.get_queryset(request), pk=appeal_id)
-        if not (self.has_view_permission(request, appeal) and request.user.has_perm("appeals.download_attachment")):
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+                 ) -> HttpResponse:
+        return staff.entry_view(self, request)
+
+    # --- the appeal's page -----------------------------------------------------
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        appeal = self.get_object(request, unquote(object_id))
+        if appeal is None:
+            raise Http404
+        if not self.has_view_permission(request, appeal):
             raise PermissionDenied
-        attachment = get_object_or_404(Attachment, pk=attachment_id, appeal=appeal)
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        if request.method != "GET":
+            # Read-only page: the steps post to their own URLs.
+            return HttpResponseRedirect(request.path)
+        staff.log_access(request, appeal, AccessLogEntry.Action.VIEW)
+        context = {**self.appeal_context(request, appeal), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Appeal | None:
+        cached = getattr(request, "_appeal_object", None)
+        if cached is not None and str(cached.pk) == str(object_id):
+            return cached
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            request._appeal_object = obj  # type: ignore[attr-defined]  # change_view then super() both ask
+        return obj
+
+    def appeal_context(self, request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
+        """Everything the appeal's page shows beside its fields, in a bounded number of queries."""
+        user = request.user
+        today = timezone.localdate()
+        events = list(AppealEvent.objects.filter(appeal=appeal).select_related("actor"))
+        answer = Answer.objects.filter(appeal=appeal).select_related("signed_by", "drafted_by").first()
+        steps = staff.available_actions(appeal, user)
+        return {
+            "appeal": appeal,
+            "can_download": user.has_perm("appeals.download_attachment"),
+            "attachments_list": list(appeal.attachments.all()),
+            "questions": list(AppealQuestion.objects.filter(appeal=appeal)),
+            "terms": [
+                {"title": title, "due": due.due, "marker": due_marker(due.due, today=today)
+                 if appeal.is_open else f"{due.due:%d.%m.%Y}", "explain": due.explain()}
+                for title, due in terms.explain(appeal)
+            ],
+            "linked": list(access.visible_appeals(user, appeal.linked_appeals.all()).order_by("received_at")),
+            "document_requests": list(DocumentRequest.objects.filter(appeal=appeal).select_related("body")),
+            "answer": answer,
+            "answer_pdf_url": reverse("admin:appeals_appeal_answer_pdf", args=[appeal.pk])
+            if answer is not None and answer.status == Answer.Status.SIGNED and answer.pdf else "",
+            "outgoing": list(appeal.messages.order_by("created_at")),  # type: ignore[attr-defined]
+            "postal_letters": self._postal_letters(appeal),
+            "events": [
+                {"event": event, "label": action_label(event.action),
+                 "who": (event.actor.get_full_name() or event.actor.get_username()) if event.actor
+                 else event.actor_label or gettext("система"),
+                 "changes": [(key, event.before.get(key), event.after.get(key))
+                             for key in dict.fromkeys([*event.before, *event.after])]}
+                for event in events
+            ],
+            "steps": [
+                {"action": step, "url": reverse("admin:appeals_appeal_step", args=[appeal.pk, step.code])}
+                for step in steps
+            ],
+            "show_save": False,
+        }
+
+    @staticmethod
+    def _postal_letters(appeal: Appeal) -> list[Any]:
+        if not apps.is_installed("letters"):
+            return []
+        postal_letter = apps.get_model("letters", "PostalLetter")
+        return list(postal_letter.objects.filter(appeal=appeal).order_by("created_at"))
+
+
+# --- the access log (152-FZ) ---------------------------------------------------------
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    list_display = ("at", "user", "action", "appeal", "detail")
+    list_filter = ("action", ("at", admin.DateFieldListFilter))
+    search_fields = ("appeal__number",)
+    search_help_text = _("Точный регистрационный номер обращения или имя пользователя.")
+    list_select_related = ("user", "appeal")
+    show_full_result_count = False
+    list_per_page = 100
+    fields = ("at", "user", "action", "appeal", "detail")
+    readonly_fields = fields
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[AccessLogEntry], search_term: str
+                           ) -> tuple[QuerySet[AccessLogEntry], bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(Q(appeal__number=term.upper()) | Q(user__username=term)), False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AccessLogEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AccessLogEntry | None = None) -> bool:
+        return False
+
+
+# --- departments -------------------------------------------------------------------------
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "short_name", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "short_name")
+    fields = ("name", "short_name", "members", "is_active")
+    filter_horizontal = ("members",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Department | None = None) -> bool:
+        return False  # appeals keep their department: retire it instead (is_active)
+

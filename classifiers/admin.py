@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from classifiers.codes import QUESTION_LEVEL
 from classifiers.importer import TopicImportError, import_topics, parse_topics_csv
-from classifiers.models import Institution, IntakeNote, Topic
+from classifiers.models import CalendarDay, ExternalBody, Institution, IntakeNote, Topic
 
 # A full classifier is a few hundred kilobytes; anything far larger is a wrong file.
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -191,3 +191,28 @@ class IntakeNoteAdmin(admin.ModelAdmin):
     @admin.display(description=_("пояснение"))
     def excerpt(self, obj: IntakeNote) -> str:
         return Truncator(obj.title or obj.text).chars(90)
+
+
+@admin.register(ExternalBody)
+class ExternalBodyAdmin(admin.ModelAdmin):
+    """Bodies appeals are redirected to (art. 8 part 3) and documents requested from (art. 10 part 2)."""
+
+    list_display = ("name", "email", "postal_address", "is_law_enforcement", "is_active")
+    list_filter = ("is_law_enforcement", "is_active")
+    search_fields = ("name", "email")
+    fields = ("name", "postal_address", "email", "is_law_enforcement", "is_active")
+
+    def has_delete_permission(self, request: HttpRequest, obj: ExternalBody | None = None) -> bool:
+        # Appeals and requests keep the body: retire it instead (is_active).
+        return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The administrator's corrections of the working-day calendar; saving one recomputes open terms."""
+
+    list_display = ("date", "is_working", "note")
+    list_filter = ("is_working",)
+    search_fields = ("note",)
+    date_hierarchy = "date"
+    fields = ("date", "is_working", "note")

@@ -67,14 +67,15 @@ def test_detail_page_shows_the_text_and_links_the_file(admin_client, appeal):
 
 def test_the_appeal_cannot_be_edited_or_deleted_in_admin(admin_client, appeal):
     url = reverse("admin:appeals_appeal_change", args=[appeal.pk])
-    admin_client.post(url, {"text": "changed", "last_name": "Другая"})
+    response = admin_client.post(url, {"text": "changed", "last_name": "Другая"})
+    assert response.status_code in {302, 403}
     appeal.refresh_from_db()
     assert appeal.last_name == "Иванова" and appeal.text != "changed"
     assert admin_client.get(reverse("admin:appeals_appeal_delete", args=[appeal.pk])).status_code == 403
 
 
 def test_staff_with_the_right_download_the_file_under_its_original_name(client, appeal):
-    client.force_login(staff_with("view_appeal", "download_attachment"))
+    client.force_login(staff_with("view_appeal", "view_all_departments", "download_attachment"))
     response = client.get(download_url(appeal.attachments.get()))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -84,8 +85,13 @@ def test_staff_with_the_right_download_the_file_under_its_original_name(client, 
 
 
 def test_staff_without_the_right_get_nothing(client, appeal):
-    client.force_login(staff_with("view_appeal"))
+    client.force_login(staff_with("view_appeal", "view_all_departments"))
     assert client.get(download_url(appeal.attachments.get())).status_code == 403
+
+
+def test_staff_of_no_department_do_not_find_the_appeal(client, appeal):
+    client.force_login(staff_with("view_appeal", "download_attachment"))
+    assert client.get(download_url(appeal.attachments.get())).status_code == 404
 
 
 def test_anonymous_users_are_sent_to_the_login(client, appeal):

@@ -1,0 +1,438 @@
+"""The officials' small forms: one per step of services.handling, plus the entry of paper appeals.
+
+They validate and normalise, nothing more: the step itself, with its checks
+of state and rights, is the service's (appeals.services.handling).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, cast
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import EmailValidator
+from django.db.models import Q, QuerySet
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from appeals import attachments
+from appeals.forms import MultipleFileField, TopicChoiceField
+from appeals.models import (
+    Appeal,
+    AppealKind,
+    Art11Case,
+    Channel,
+    Department,
+    DocumentRequest,
+    QuestionResult,
+    ReplyMethod,
+)
+from appeals.services import access
+from appeals.validators import normalize_phone, validate_postal_index
+from classifiers.codes import QUESTION_LEVEL
+from classifiers.models import ExternalBody, Topic
+
+User = get_user_model()
+
+COMMENT_WIDGET = forms.Textarea(attrs={"rows": 3, "cols": 80})
+# Results the signer chooses from: the others are set by the steps themselves
+# (redirect, article 11, withdrawal) or mean "not yet considered".
+SIGN_RESULTS = [
+    (value, label) for value, label in QuestionResult.choices
+    if value not in {QuestionResult.IN_PROGRESS, QuestionResult.REDIRECTED, QuestionResult.NO_ANSWER}
+]
+# Part 5 (termination of correspondence) is the head's step of its own.
+ART11_CHOICES = [(value, label) for value, label in Art11Case.choices if value != Art11Case.TERMINATED]
+ENTRY_CHANNELS = [(value, label) for value, label in Channel.choices if value != Channel.SITE]
+
+
+def comment_field(*, required: bool = False, label: Any = None) -> forms.CharField:
+    return forms.CharField(
+        label=label or _("Комментарий"), required=required, widget=COMMENT_WIDGET, max_length=5000,
+        error_messages={"required": _("Заполните это поле.")},
+    )
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """A member of staff shown by name and login."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        name = obj.get_full_name()
+        return f"{name} ({obj.get_username()})" if name else obj.get_username()
+
+
+def department_members() -> QuerySet[Any]:
+    return User.objects.filter(is_active=True, departments__is_active=True).distinct().order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+class StepForm(forms.Form):
+    """A step's form: it knows the appeal and the acting official."""
+
+    def __init__(self, *args: Any, appeal: Appeal, user: Any, **kwargs: Any) -> None:
+        self.appeal = appeal
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+
+class RegisterForm(StepForm):
+    questions = forms.ModelMultipleChoiceField(
+        label=_("Дополнительные вопросы"), required=False, queryset=Topic.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Вопрос тематики обращения учитывается всегда; выберите другие вопросы, если они есть."),
+    )
+    comment = comment_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelMultipleChoiceField, self.fields["questions"])
+        field.queryset = Topic.objects.filter(level=QUESTION_LEVEL, is_active=True).exclude(
+            pk=self.appeal.topic_id
+        ).order_by("-is_offered", "sort_order", "code")
+        field.label_from_instance = lambda topic: topic.label  # type: ignore[method-assign]
+
+
+class AssignForm(StepForm):
+    department = forms.ModelChoiceField(
+        label=_("Подразделение"), queryset=Department.objects.filter(is_active=True),
+        error_messages={"required": _("Выберите подразделение.")},
+    )
+    executor = StaffChoiceField(
+        label=_("Исполнитель"), required=False, queryset=User.objects.none(),
+        help_text=_("Сотрудник выбранного подразделения; можно не указывать."),
+    )
+    comment = comment_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["executor"]).queryset = department_members()
+        if self.appeal.department_id and not self.is_bound:
+            self.initial.setdefault("department", self.appeal.department_id)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        department, executor = cleaned.get("department"), cleaned.get("executor")
+        if department is not None and executor is not None \
+                and not executor.departments.filter(pk=department.pk).exists():
+            self.add_error("executor", _("Исполнитель не состоит в выбранном подразделении."))
+        return cleaned
+
+
+class RedirectForm(StepForm):
+    body = forms.ModelChoiceField(
+        label=_("Орган (организация)"), queryset=ExternalBody.objects.filter(is_active=True),
+        error_messages={"required": _("Выберите орган, в компетенцию которого входит решение вопросов.")},
+    )
+    comment = comment_field()
+
+
+class Art11Form(StepForm):
+    case = forms.ChoiceField(
+        label=_("Основание"), choices=ART11_CHOICES, error_messages={"required": _("Выберите основание.")},
+    )
+    comment = comment_field(required=True, label=_("В чём состоит основание"))
+    published_url = forms.URLField(
+        label=_("Адрес страницы с ответом"), required=False, assume_scheme="https",
+        help_text=_("Только для ч. 5.1 ст. 11: ответ размещён на официальном сайте."),
+    )
+    forward_to = forms.ModelChoiceField(
+        label=_("Направить в правоохранительный орган"), required=False,
+        queryset=ExternalBody.objects.filter(is_active=True, is_law_enforcement=True),
+        help_text=_("Только для ч. 1 ст. 11: обращение сообщает о подготавливаемом или совершённом "
+                    "противоправном деянии."),
+    )
+    notify = forms.BooleanField(
+        label=_("Уведомить заявителя"), required=False, initial=True,
+        help_text=_("Для ч. 4 ст. 11: уведомление направляется, если фамилия и почтовый адрес поддаются "
+                    "прочтению."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        case = cleaned.get("case")
+        if case == Art11Case.PUBLISHED and not cleaned.get("published_url"):
+            self.add_error("published_url", _("Укажите адрес страницы сайта, где размещён ответ (ч. 5.1 ст. 11)."))
+        if cleaned.get("forward_to") is not None and case != Art11Case.NO_NAME_OR_ADDRESS:
+            self.add_error("forward_to", _("В правоохранительный орган направляется только обращение без фамилии "
+                                           "или адреса (ч. 1 ст. 11)."))
+        return cleaned
+
+
+class TerminateForm(StepForm):
+    comment = comment_field(required=True, label=_("Почему в обращении нет новых доводов"))
+
+
+class ComplaintSubjectForm(StepForm):
+    body = forms.ModelChoiceField(label=_("Орган (организация)"), required=False,
+                                  queryset=ExternalBody.objects.all())
+    department = forms.ModelChoiceField(label=_("Подразделение"), required=False,
+                                        queryset=Department.objects.all())
+    official = StaffChoiceField(label=_("Сотрудник"), required=False, queryset=User.objects.none())
+    comment = comment_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["official"]).queryset = department_members()
+        if not self.is_bound:
+            self.initial.update({
+                "body": self.appeal.complaint_against_body_id,
+                "department": self.appeal.complaint_against_department_id,
+                "official": self.appeal.complaint_against_user_id,
+            })
+
+
+NUMBER_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+class LinkForm(StepForm):
+    numbers = forms.CharField(
+        label=_("Номера прежних обращений"), max_length=2000,
+        help_text=_("Через запятую, например: ОГ-2025-000123, ОГ-2025-000456."),
+        error_messages={"required": _("Укажите номера обращений.")},
+    )
+    comment = comment_field()
+
+    def suggestions(self) -> list[Appeal]:
+        """Earlier appeals of the same author (the same surname or e-mail) the official may see."""
+        same_author = Q(surname_key=self.appeal.surname_key)
+        if self.appeal.email:
+            same_author |= Q(email__iexact=self.appeal.email)
+        earlier = Appeal.objects.filter(same_author, received_at__lt=self.appeal.received_at).exclude(
+            pk=self.appeal.pk
+        )
+        linked = set(self.appeal.linked_appeals.values_list("pk", flat=True))
+        return [
+            appeal for appeal in access.visible_appeals(self.user, earlier).order_by("-received_at")[:10]
+            if appeal.pk not in linked
+        ]
+
+    def clean_numbers(self) -> list[Appeal]:
+        numbers = [part.upper() for part in NUMBER_SEPARATORS.split(self.cleaned_data["numbers"]) if part]
+        if not numbers:
+            raise ValidationError(_("Укажите номера обращений."), code="required")
+        if self.appeal.number in numbers:
+            raise ValidationError(_("Обращение нельзя связать с самим собой."), code="self")
+        found = {appeal.number: appeal for appeal in
+                 access.visible_appeals(self.user, Appeal.objects.filter(number__in=numbers))}
+        missing = [number for number in numbers if number not in found]
+        if missing:
+            raise ValidationError(_("Не найдены обращения: %(numbers)s."), code="missing",
+                                  params={"numbers": ", ".join(missing)})
+        later = [number for number, appeal in found.items() if appeal.received_at >= self.appeal.received_at]
+        if later:
+            raise ValidationError(_("Связываются прежние обращения; поступили позже этого: %(numbers)s."),
+                                  code="later", params={"numbers": ", ".join(sorted(later))})
+        return [found[number] for number in dict.fromkeys(numbers)]
+
+
+class RequestDocumentsForm(StepForm):
+    body = forms.ModelChoiceField(
+        label=_("Орган (организация)"), queryset=ExternalBody.objects.filter(is_active=True),
+        error_messages={"required": _("Выберите орган.")},
+    )
+    text = forms.CharField(label=_("Что запрашивается"), widget=COMMENT_WIDGET, max_length=5000,
+                           error_messages={"required": _("Укажите, какие документы запрашиваются.")})
+
+
+class DocumentsReceivedForm(StepForm):
+    request = forms.ModelChoiceField(label=_("Запрос"), queryset=DocumentRequest.objects.none(),
+                                     error_messages={"required": _("Выберите запрос.")})
+    on = forms.DateField(label=_("Дата получения ответа"), required=False,
+                         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                         help_text=_("Пусто: сегодня."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["request"])
+        field.queryset = self.appeal.document_requests.filter(answered_on__isnull=True).select_related("body")
+
+    def clean_on(self) -> Any:
+        on = self.cleaned_data.get("on")
+        if on is not None and on > timezone.localdate():
+            raise ValidationError(_("Дата не может быть в будущем."), code="future")
+        return on
+
+
+class ExtendForm(StepForm):
+    days = forms.IntegerField(
+        label=_("Продлить на, дней"), min_value=1, max_value=30, initial=30,
+        error_messages={"required": _("Укажите число дней."),
+                        "min_value": _("Не менее 1 дня."),
+                        "max_value": _("Срок продлевается не более чем на 30 дней.")},
+    )
+    reason = comment_field(required=True, label=_("Основание продления"))
+
+
+class DraftAnswerForm(StepForm):
+    text = forms.CharField(label=_("Текст ответа"), widget=forms.Textarea(attrs={"rows": 18, "cols": 100}),
+                           max_length=100_000, error_messages={"required": _("Текст ответа пуст.")})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        answer = getattr(self.appeal, "answer", None)
+        if answer is not None and not self.is_bound:
+            self.initial["text"] = answer.text
+
+
+class SubmitAnswerForm(StepForm):
+    comment = comment_field()
+
+
+class ReturnAnswerForm(StepForm):
+    comment = comment_field(required=True, label=_("Замечания к ответу"))
+
+
+class SignAnswerForm(StepForm):
+    signer_position = forms.CharField(label=_("Должность подписывающего"), max_length=300,
+                                      error_messages={"required": _("Укажите должность подписывающего.")})
+    signer_name = forms.CharField(label=_("Подписывающий (И. О. Фамилия)"), max_length=200, required=False,
+                                  help_text=_("Пусто: по имени в учётной записи."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = list(self.appeal.questions.all())
+        for question in self.questions:
+            # Not required here: the service refuses a question without a
+            # result, with the question named in its message.
+            self.fields[f"result_{question.pk}"] = forms.ChoiceField(
+                label=str(question), required=False, choices=[("", "—"), *SIGN_RESULTS],
+            )
+            self.fields[f"measures_{question.pk}"] = forms.BooleanField(
+                label=_("меры приняты"), required=False,
+            )
+
+    def question_rows(self) -> list[tuple[Any, Any]]:
+        return [(self[f"result_{q.pk}"], self[f"measures_{q.pk}"]) for q in self.questions]
+
+    def results(self) -> dict[int, tuple[str, bool]]:
+        return {
+            q.pk: (self.cleaned_data.get(f"result_{q.pk}") or "", bool(self.cleaned_data.get(f"measures_{q.pk}")))
+            for q in self.questions
+        }
+
+
+class WithdrawForm(StepForm):
+    comment = comment_field(required=True, label=_("Заявление гражданина о прекращении рассмотрения"))
+
+
+class AssignSelectedForm(forms.Form):
+    """The department chosen on the bulk action's intermediate page."""
+
+    department = forms.ModelChoiceField(
+        label=_("Подразделение"), queryset=Department.objects.filter(is_active=True),
+        error_messages={"required": _("Выберите подразделение.")},
+    )
+
+
+# --- entry of appeals that came by post, in person or through ПОС ---------------
+class EntryForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Канал поступления"), choices=ENTRY_CHANNELS)
+    received_at = forms.DateTimeField(
+        label=_("Дата и время поступления"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+        error_messages={"required": _("Укажите дату и время поступления.")},
+    )
+    last_name = forms.CharField(label=_("Фамилия"), max_length=100, error_messages={"required": _("Укажите фамилию.")})
+    first_name = forms.CharField(label=_("Имя"), max_length=100, error_messages={"required": _("Укажите имя.")})
+    patronymic = forms.CharField(label=_("Отчество"), max_length=100, required=False)
+    address = forms.CharField(label=_("Адрес"), max_length=500,
+                              error_messages={"required": _("Укажите почтовый адрес.")})
+    postal_index = forms.CharField(label=_("Индекс"), max_length=6, validators=[validate_postal_index],
+                                   error_messages={"required": _("Укажите почтовый индекс.")})
+    phone = forms.CharField(label=_("Телефон"), max_length=32, required=False)
+    email = forms.CharField(label=_("Электронная почта"), max_length=254, required=False,
+                            help_text=_("Обязательна, если ответ направляется по электронной почте."))
+    reply_method = forms.ChoiceField(label=_("Способ получения ответа"), choices=ReplyMethod.choices,
+                                     initial=ReplyMethod.POST)
+    topic = TopicChoiceField(label=_("Тематика"), queryset=Topic.objects.none(),
+                             error_messages={"required": _("Выберите тематику обращения.")})
+    kind = forms.ChoiceField(label=_("Вид обращения"), choices=AppealKind.choices, initial=AppealKind.PRIMARY)
+    text = forms.CharField(label=_("Суть обращения"), max_length=50_000,
+                           widget=forms.Textarea(attrs={"rows": 10, "cols": 100}),
+                           error_messages={"required": _("Изложите суть обращения.")})
+    scans = MultipleFileField(label=_("Сканы"), required=False,
+                              help_text=_("PDF, JPG или JPEG; всего не более %(limit)s.")
+                              % {"limit": filesizeformat(attachments.MAX_TOTAL_BYTES)})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.accepted_files: list[tuple[UploadedFile, attachments.CheckedFile]] = []
+        cast(forms.ModelChoiceField, self.fields["topic"]).queryset = Topic.objects.filter(
+            level=QUESTION_LEVEL, is_active=True
+        ).order_by("-is_offered", "sort_order", "code")
+
+    def clean_received_at(self) -> Any:
+        value = self.cleaned_data["received_at"]
+        if value > timezone.now():
+            raise ValidationError(_("Дата поступления не может быть в будущем."), code="future")
+        return value
+
+    def clean_last_name(self) -> str:
+        return " ".join(self.cleaned_data["last_name"].split())
+
+    def clean_first_name(self) -> str:
+        return " ".join(self.cleaned_data["first_name"].split())
+
+    def clean_patronymic(self) -> str:
+        return " ".join(self.cleaned_data["patronymic"].split())
+
+    def clean_address(self) -> str:
+        return " ".join(self.cleaned_data["address"].split())
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        return normalize_phone(phone) if phone else ""
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if not email:
+            return ""
+        # No national-zone check: that rule (547-FZ) is about identification
+        # on the site; a letter on paper may give any address.
+        EmailValidator(message=_("Проверьте адрес электронной почты."))(email)
+        local, domain = email.rsplit("@", 1)
+        return f"{local}@{domain.lower()}"
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise ValidationError(_("Изложите суть обращения."), code="required")
+        return text
+
+    def clean_scans(self) -> list[UploadedFile]:
+        """Check each scan by content and the total size, as the citizen form does."""
+        uploads: list[UploadedFile] = self.cleaned_data["scans"]
+        errors: list[ValidationError] = []
+        total = 0
+        if len(uploads) > attachments.MAX_FILES:
+            raise ValidationError(_("Можно приложить не более %(max)s файлов."), code="too_many_files",
+                                  params={"max": attachments.MAX_FILES})
+        for upload in uploads:
+            try:
+                checked = attachments.check_attachment(upload)
+                attachments.check_total_size([total, checked.size])
+            except ValidationError as exc:
+                errors.append(exc)
+                continue
+            self.accepted_files.append((upload, checked))
+            total += checked.size
+        if errors:
+            raise ValidationError(errors)
+        return uploads
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("reply_method") == ReplyMethod.EMAIL and not cleaned.get("email"):
+            self.add_error("email", _("Для ответа по электронной почте укажите адрес."))
+        return cleaned
+
+    def applicant_data(self) -> dict[str, Any]:
+        from appeals.models import APPLICANT_FIELDS
+
+        return {name: self.cleaned_data.get(name, "") for name in APPLICANT_FIELDS}
