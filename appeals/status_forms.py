@@ -22,7 +22,9 @@ _LATIN_TO_CYRILLIC = str.maketrans("ABCEHKMOPTXYG", "АВСЕНКМОРТХУГ"
 _CYRILLIC_TO_LATIN = str.maketrans("АВСЕНКМОРТХУ", "ABCEHKMOPTXY")
 # Hyphens, dashes and minus signs a word processor or phone may put instead of "-".
 _DASHES = re.compile("[\u2010-\u2015\u2212\ufe63\uff0d_/]")
-_NUMBER = re.compile(r"^(?:(?P<prefix>[^\d-]+)-?)?(?P<year>\d{4})-(?P<sequence>\d{1,6})$")
+# Separators of the number's parts as typed: dashes of any kind and spaces.
+_SEPARATORS = re.compile("[\\s\u2010-\u2015\u2212\ufe63\uff0d_/-]+")
+_NUMBER = re.compile(r"^(?:(?P<prefix>[^\d-]+)-?)?(?P<year>\d{4})-?(?P<sequence>\d{1,6})$")
 
 
 def normalize_number(value: str) -> str:
@@ -31,7 +33,7 @@ def normalize_number(value: str) -> str:
     Without the prefix («2026-000123») the institution's own is assumed. A
     value of another shape comes back upper-cased and will match nothing.
     """
-    text = _DASHES.sub("-", "".join(value.split())).upper()
+    text = _SEPARATORS.sub("-", value.strip()).upper()
     match = _NUMBER.match(text)
     if match is None:
         return text

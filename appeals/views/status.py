@@ -203,7 +203,7 @@ def status_detail(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET"])
-def status_answer(request: HttpRequest) -> HttpResponse:
+def status_answer(request: HttpRequest) -> FileResponse:
     """The signed answer's PDF, as sent: only the session's appeal, only once it is answered."""
     appeal = _session_appeal(request)
     answer = _signed_answer(appeal) if appeal is not None else None
