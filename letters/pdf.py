@@ -19,11 +19,16 @@ The layout, in millimetres from the top left corner of the sheet:
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 from pathlib import Path
 from typing import Any, cast
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
+
+# fontTools reports every table it subsets at INFO: a dozen lines per letter.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "PTSerif"
@@ -128,9 +133,31 @@ def _address_block(pdf: FPDF, lines: list[str]) -> float:
     return pdf.get_y()
 
 
+NBSP = "\u00a0"
+_MONTHS = "января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+# Russian typesetting keeps these together on one line: «№ 59-ФЗ», «2006 г.»,
+# «3 марта», «статьи 8», «И. И. Петров», and a dash stays with the word before it.
+_BINDINGS = [
+    (re.compile(r"№\s+"), "№" + NBSP),
+    (re.compile(r"(\d)\s+(г\.|года\b|гг\.)"), r"\1" + NBSP + r"\2"),
+    (re.compile(rf"(\d)\s+({_MONTHS})\b"), r"\1" + NBSP + r"\2"),
+    (re.compile(r"\b(част\w*|стать\w*|пункт\w*|ст\.|ч\.|п\.)\s+(\d)", re.IGNORECASE), r"\1" + NBSP + r"\2"),
+    (re.compile(r"\b([А-ЯЁ]\.)\s+(?=[А-ЯЁ])"), r"\1" + NBSP),
+    (re.compile(r"\s+—"), NBSP + "—"),
+]
+
+
+def _bind(text: str) -> str:
+    for pattern, replacement in _BINDINGS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _paragraphs(body: str) -> list[str]:
     chunks = body.replace("\r\n", "\n").split("\n\n")
-    return [" ".join(line.strip() for line in chunk.strip().splitlines()) for chunk in chunks if chunk.strip()]
+    return [
+        _bind(" ".join(line.strip() for line in chunk.strip().splitlines())) for chunk in chunks if chunk.strip()
+    ]
 
 
 def _is_salutation(paragraph: str) -> bool:
@@ -141,7 +168,7 @@ def _text(pdf: FPDF, title: str | None, body: str) -> None:
     if title:
         pdf.set_font(FONT, "B", 12)
         pdf.set_x(LEFT)
-        pdf.multi_cell(95, 5.5, title, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(95, 5.5, _bind(title), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(7)
     paragraphs = _paragraphs(body)
     pdf.set_font(FONT, "", TEXT_PT)
