@@ -1,0 +1,305 @@
+"""Reminders of due dates to the officials and the heads' daily digest of overdue appeals (issue #4 item 7)."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core import mail
+from django.utils import timezone
+
+from appeals import reminders, tasks
+from appeals.models import Appeal, Department, Reminder
+from appeals.services.intake import format_number
+from outbox.models import OutgoingMessage
+from tests.factories import offered_topic
+
+pytestmark = pytest.mark.django_db
+
+MSK = ZoneInfo("Europe/Moscow")
+TODAY = date(2026, 5, 12)  # a Tuesday
+_sequence = itertools.count(1)
+
+
+# --- builders (shared with test_dashboard) --------------------------------
+
+def make_appeal(**fields: Any) -> Appeal:
+    """An open, registered appeal in work; the caller sets the due dates and who works it."""
+    sequence = next(_sequence)
+    topic = offered_topic()
+    received = timezone.now() - timedelta(days=10)
+    values: dict[str, Any] = {
+        "number": format_number(2026, sequence), "year": 2026, "sequence": sequence,
+        "status": Appeal.Status.IN_WORK, "received_at": received, "registered_at": received + timedelta(days=1),
+        "decided_at": received + timedelta(days=2),
+        "last_name": "Иванова", "first_name": "Мария", "patronymic": "Петровна",
+        "address": "г. Москва, ул. Остоженка, д. 1", "postal_index": "119034", "phone": "+7 916 123-45-67",
+        "email": "maria@mail.ru", "reply_method": "email", "kind": "primary", "text": "Суть обращения.",
+        "topic": topic, "topic_code": topic.code, "topic_title": topic.title,
+        "identification_method": "email", "identified_as": "maria@mail.ru", "access_code_hash": "x",
+    }
+    values.update(fields)
+    return Appeal.objects.create(**values)
+
+
+def make_staff(username: str, *groups: str, email: str | None = None, departments=(), **fields: Any) -> User:
+    user = User.objects.create_user(
+        username, email=f"{username}@example.ru" if email is None else email, password="x", is_staff=True,
+        last_name=username.capitalize(), **fields,
+    )
+    user.groups.add(*Group.objects.filter(name__in=groups))
+    for department in departments:
+        department.members.add(user)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def frozen(time_machine) -> None:
+    time_machine.move_to(datetime(TODAY.year, TODAY.month, TODAY.day, 8, 0, tzinfo=MSK), tick=False)
+
+
+@pytest.fixture
+def department() -> Department:
+    return Department.objects.create(name="Учебный отдел")
+
+
+@pytest.fixture
+def executor(department) -> User:
+    return make_staff("petrov", "Исполнитель", departments=[department])
+
+
+@pytest.fixture
+def registrar() -> User:
+    return make_staff("registrar", "Регистратор")
+
+
+@pytest.fixture
+def head() -> User:
+    return make_staff("head", "Руководитель")
+
+
+@pytest.fixture
+def send(django_capture_on_commit_callbacks):
+    """Run a job as the worker would: its e-mails are delivered once the transaction commits."""
+
+    def send(job=reminders.send_due_reminders, today: date = TODAY) -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return job(today=today)
+
+    return send
+
+
+def sent_to(user: User) -> list[mail.EmailMessage]:
+    return [message for message in mail.outbox if message.to == [user.email]]
+
+
+# --- reminders before and after the due date --------------------------------
+
+@pytest.mark.parametrize(("days", "expected"), [(4, 0), (3, 1), (2, 0)])
+def test_reminder_goes_three_days_before_the_due_date(send, executor, department, days, expected):
+    appeal = make_appeal(executor=executor, department=department, next_due=TODAY + timedelta(days=days))
+    assert send() == expected
+    assert len(mail.outbox) == expected
+    if expected:
+        message = mail.outbox[0]
+        assert message.to == [executor.email]
+        assert appeal.number in message.subject
+        assert "15 мая 2026" in message.subject
+        assert f"/admin/appeals/appeal/{appeal.pk}/change/" in message.body
+        assert "ответ по существу" in message.body
+        assert Reminder.objects.get().kind == Reminder.Kind.BEFORE
+
+
+def test_missed_reminder_goes_the_day_after_once(send, executor, department):
+    appeal = make_appeal(executor=executor, department=department, next_due=TODAY - timedelta(days=1))
+    assert send() == 1
+    [message] = mail.outbox
+    assert "Пропущен срок" in message.subject and appeal.number in message.subject
+    assert "Просрочено, дней: 1" in message.body
+    assert send(today=TODAY + timedelta(days=1)) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_run_twice_sends_nothing_more(send, executor, department):
+    make_appeal(executor=executor, department=department, next_due=TODAY + timedelta(days=3))
+    make_appeal(executor=executor, department=department, next_due=TODAY - timedelta(days=1))
+    assert send() == 2
+    assert send() == 0
+    assert len(mail.outbox) == 2
+    assert OutgoingMessage.objects.count() == 2
+
+
+def test_the_task_run_twice_sends_each_letter_once(django_capture_on_commit_callbacks, executor, department, head):
+    make_appeal(executor=executor, department=department, next_due=TODAY + timedelta(days=3))
+    make_appeal(executor=executor, department=department, next_due=TODAY - timedelta(days=2))
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.send_reminders.delay()
+    # Two reminders to the executor, one digest to the head.
+    assert sorted(message.to[0] for message in mail.outbox) == [head.email, executor.email, executor.email]
+
+
+def test_a_lost_claim_race_sends_nothing(send, executor, department):
+    """A concurrent run inserted the reminder after this run read the batch: the insert loses, no letter."""
+    appeal = make_appeal(executor=executor, department=department, next_due=TODAY + timedelta(days=3))
+    recipients = reminders.Recipients()
+    recipients.load_executors([appeal])
+    Reminder.objects.create(appeal=appeal, kind=Reminder.Kind.BEFORE, due=appeal.next_due, recipient=executor)
+    sent = reminders._send_reminders(appeal, Reminder.Kind.BEFORE, [executor], recipients, TODAY, {})
+    assert sent == 0
+    assert not OutgoingMessage.objects.exists()
+
+
+def test_closed_appeals_are_never_reminded(send, executor, department):
+    closed = {"closed_at": timezone.now(), "status": Appeal.Status.ANSWERED}
+    make_appeal(executor=executor, department=department, next_due=TODAY + timedelta(days=3), **closed)
+    make_appeal(executor=executor, department=department, next_due=TODAY - timedelta(days=1), **closed)
+    assert send() == 0
+    assert mail.outbox == []
+
+
+def test_an_extension_is_a_new_due_date_reminded_again(send, executor, department):
+    first_due = TODAY + timedelta(days=3)
+    appeal = make_appeal(executor=executor, department=department, next_due=first_due)
+    assert send() == 1
+    # Extended by 30 days before the term ran out: no "missed" letter for the old date.
+    Appeal.objects.filter(pk=appeal.pk).update(next_due=first_due + timedelta(days=30), extension_days=30)
+    assert send(today=first_due + timedelta(days=1)) == 0
+    assert send(today=first_due + timedelta(days=27)) == 1
+    assert [reminder.due for reminder in Reminder.objects.order_by("due")] == [first_due, first_due + timedelta(30)]
+    assert len(mail.outbox) == 2
+
+
+def test_a_department_without_executor_reminds_its_drafting_members(send, department, executor):
+    other = make_staff("sidorov", "Исполнитель", departments=[department])
+    make_staff("clerk", departments=[department])  # a member who drafts no answers
+    make_staff("gone", "Исполнитель", departments=[department], is_active=False)
+    make_staff("elsewhere", "Исполнитель", departments=[Department.objects.create(name="Другой отдел")])
+    make_appeal(department=department, next_due=TODAY + timedelta(days=3))
+    assert send() == 2
+    assert sorted(message.to[0] for message in mail.outbox) == sorted([executor.email, other.email])
+
+
+def test_registrars_are_reminded_of_unassigned_appeals(send, registrar, executor, head):
+    second = make_staff("registrar2", "Регистратор")
+    received = timezone.now()
+    appeal = make_appeal(
+        status=Appeal.Status.RECEIVED, received_at=received, registered_at=None, decided_at=None,
+        next_due=TODAY + timedelta(days=3),
+    )
+    undecided = make_appeal(
+        status=Appeal.Status.REGISTERED, decided_at=None,
+        decision_due=TODAY - timedelta(days=1), next_due=TODAY - timedelta(days=1),
+    )
+    assert send() == 4
+    assert sent_to(executor) == [] and sent_to(head) == []
+    for user in (registrar, second):
+        due, missed = sorted(sent_to(user), key=lambda message: message.subject)
+        assert appeal.number in due.subject and "регистрация обращения" in due.body
+        assert undecided.number in missed.subject and "решение по 7-дневному сроку" in missed.body
+
+
+def test_staff_without_an_address_are_skipped_with_a_log_line(send, department, caplog):
+    nameless = make_staff("noaddress", "Исполнитель", email="", departments=[department])
+    make_appeal(executor=nameless, department=department, next_due=TODAY + timedelta(days=3))
+    with caplog.at_level(logging.WARNING, logger="appeals.reminders"):
+        assert send() == 0
+    assert f"no e-mail address user={nameless.pk}" in caplog.text
+    assert not Reminder.objects.exists()
+
+
+def test_a_deactivated_executor_leaves_the_reminder_to_the_department(send, department, executor):
+    gone = make_staff("gone", "Исполнитель", departments=[department], is_active=False)
+    make_appeal(executor=gone, department=department, next_due=TODAY + timedelta(days=3))
+    assert send() == 1
+    assert mail.outbox[0].to == [executor.email]
+
+
+def test_a_rerun_costs_queries_per_batch_not_per_appeal(
+    send, executor, department, django_assert_max_num_queries, monkeypatch
+):
+    monkeypatch.setattr(reminders, "BATCH", 10)
+    for _ in range(25):
+        make_appeal(executor=executor, department=department, next_due=TODAY + timedelta(days=3))
+    assert send() == 25
+    # Roles (3), departments, the institution; per batch of 10: appeals and
+    # the reminders already sent, executors once; an empty batch ends each
+    # of the two passes (before and missed).
+    with django_assert_max_num_queries(5 + 3 * 2 + 1 + 2):
+        assert send() == 0
+
+
+# --- the heads' digest --------------------------------------------------------
+
+def test_digest_lists_only_overdue_open_appeals_to_each_head(send, head, executor, department, registrar):
+    second_head = make_staff("deputy", "Руководитель")
+    late = make_appeal(executor=executor, department=department, next_due=TODAY - timedelta(days=4))
+    unassigned = make_appeal(next_due=TODAY - timedelta(days=1))
+    on_time = make_appeal(executor=executor, department=department, next_due=TODAY)
+    closed = make_appeal(next_due=TODAY - timedelta(days=9), closed_at=timezone.now(), status=Appeal.Status.ANSWERED)
+    assert send(reminders.send_overdue_digest) == 2
+    assert sent_to(executor) == [] and sent_to(registrar) == []
+    for user in (head, second_head):
+        [message] = sent_to(user)
+        assert "Просроченные обращения на 12 мая 2026: 2" in message.subject
+        assert late.number in message.body and unassigned.number in message.body
+        assert on_time.number not in message.body and closed.number not in message.body
+        assert f"{late.number} | Учебный отдел | Petrov | {late.next_due:%d.%m.%Y} | 4" in message.body
+        assert "?attention=overdue" in message.body
+        html = message.alternatives[0][0]
+        assert f"/admin/appeals/appeal/{late.pk}/change/" in html
+    # The longest overdue first.
+    assert mail.outbox[0].body.index(late.number) < mail.outbox[0].body.index(unassigned.number)
+
+
+def test_digest_goes_once_a_day(send, head):
+    make_appeal(next_due=TODAY - timedelta(days=1))
+    assert send(reminders.send_overdue_digest) == 1
+    assert send(reminders.send_overdue_digest) == 0
+    assert len(sent_to(head)) == 1
+
+
+def test_digest_goes_again_the_next_day(send, head, time_machine):
+    make_appeal(next_due=TODAY - timedelta(days=1))
+    assert send(reminders.send_overdue_digest) == 1
+    time_machine.move_to(datetime(2026, 5, 13, 8, 0, tzinfo=MSK), tick=False)
+    assert send(reminders.send_overdue_digest, today=date(2026, 5, 13)) == 1
+    assert len(sent_to(head)) == 2
+
+
+def test_no_digest_when_nothing_is_overdue(send, head):
+    make_appeal(next_due=TODAY)
+    assert send(reminders.send_overdue_digest) == 0
+    assert mail.outbox == []
+
+
+def test_digest_lists_at_most_the_limit_and_the_total(send, head, monkeypatch):
+    monkeypatch.setattr(reminders, "DIGEST_LIMIT", 2)
+    appeals = [make_appeal(next_due=TODAY - timedelta(days=days)) for days in (5, 4, 3)]
+    assert send(reminders.send_overdue_digest) == 1
+    [message] = mail.outbox
+    assert ": 3" in message.subject
+    assert appeals[0].number in message.body and appeals[1].number in message.body
+    assert appeals[2].number not in message.body
+    assert "и ещё 1" in message.body
+
+
+def test_heads_without_an_address_are_skipped(send, caplog):
+    nameless = make_staff("nameless", "Руководитель", email="")
+    make_appeal(next_due=TODAY - timedelta(days=1))
+    with caplog.at_level(logging.WARNING, logger="appeals.reminders"):
+        assert send(reminders.send_overdue_digest) == 0
+    assert f"no e-mail address user={nameless.pk}" in caplog.text
+
+
+def test_a_superuser_is_nobodys_head(send):
+    User.objects.create_superuser("root", "root@example.ru", "x")
+    make_appeal(next_due=TODAY - timedelta(days=1))
+    make_appeal(next_due=TODAY + timedelta(days=3))
+    assert send(reminders.send_overdue_digest) == 0
+    assert send() == 0
