@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -247,6 +248,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "outbox.tasks.sweep_outbox", "schedule": 60.0},
     "appeals-purge-expired-drafts": {"task": "appeals.tasks.purge_expired_drafts", "schedule": 15 * 60.0},
+    # Reminders of due dates and the heads' overdue digest: at 08:00 Moscow
+    # time (CELERY_TIMEZONE), before the working day. The job is idempotent
+    # (each letter is claimed once), so the hourly working-day runs after it
+    # send only what the 08:00 run missed (a worker or broker outage) and
+    # the terms that appeared during the day; nothing is sent at night.
+    "appeals-send-reminders": {"task": "appeals.tasks.send_reminders", "schedule": crontab(hour=8, minute=0)},
+    "appeals-send-reminders-catch-up": {
+        "task": "appeals.tasks.send_reminders", "schedule": crontab(hour="9-18", minute=0),
+    },
 }
 
 # --- Security headers -------------------------------------------------------
