@@ -28,8 +28,8 @@ from appeals.attachments import CheckedFile
 from appeals.identification import Identity
 from appeals.models import APPLICANT_FIELDS, Appeal, Attachment, Draft, RegistrationCounter
 from appeals.services import terms
-from classifiers.models import Institution, Topic
-from outbox.services import queue_email
+from classifiers.models import Topic
+from outbox.services import queue_rendered_email
 
 logger = logging.getLogger(__name__)
 
@@ -193,20 +193,24 @@ def receive_appeal(draft: Draft, identity: Identity, *, now: datetime | None = N
 
 
 def queue_acknowledgement(appeal: Appeal) -> None:
-    """E-mail the number to the citizen; an appeal brought on paper without an address gets none."""
+    """E-mail the number to the citizen (the administrator edits the text: letters, «acknowledgement»).
+
+    It goes by e-mail whatever the way chosen for the answer: it costs
+    nothing and tells the citizen at once that the appeal arrived. An appeal
+    brought on paper without an e-mail address gets none.
+    """
+    from letters.services import letter_context, render_letter
+
     if not appeal.email:
         return
-    institution = Institution.get_current()
-    queue_email(
-        kind="appeals.acknowledgement",
-        to=appeal.email,
-        template="emails/appeal_received",
-        context={
-            "appeal": appeal,
-            "institution": institution,
-            "portal_url": settings.PORTAL_BASE_URL,
-        },
-        appeal=appeal,
+    context = letter_context(appeal, {
+        "portal_url": settings.PORTAL_BASE_URL,
+        "status_url": settings.PORTAL_BASE_URL + reverse("appeals:status"),
+    })
+    letter = render_letter("acknowledgement", context)
+    queue_rendered_email(
+        kind="appeals.acknowledgement", to=appeal.email, subject=letter.subject, text=letter.text,
+        html=letter.html, appeal=appeal,
     )
 
 

@@ -132,9 +132,9 @@ def test_the_whole_journey_by_link_gives_a_number_and_an_acknowledgement(client)
     # The acknowledgement went through the outbox.
     ack = OutgoingMessage.objects.get(kind="appeals.acknowledgement")
     assert ack.appeal == appeal and ack.status == OutgoingMessage.Status.SENT
-    assert mail.outbox[-1].subject == f"Обращение № {appeal.number} поступило"
+    assert mail.outbox[-1].subject == f"О поступлении обращения № {appeal.number}"
     assert "ч. 2" not in mail.outbox[-1].subject
-    assert "часть 2 статьи 8" in mail.outbox[-1].body
+    assert "частью 2 статьи 8" in mail.outbox[-1].body
 
 
 def test_confirmation_by_code_and_too_many_wrong_codes(client, settings):

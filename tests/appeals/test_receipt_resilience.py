@@ -54,5 +54,5 @@ def test_broker_down_at_receipt_keeps_the_appeal_and_mails_once_it_is_back(clien
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         sweep_outbox.delay()
         assert wait_for(lambda: OutgoingMessage.objects.get(pk=ack.pk).status == OutgoingMessage.Status.SENT)
-    assert [m.subject for m in mail.outbox][-1] == f"Обращение № {appeal.number} поступило"
+    assert [m.subject for m in mail.outbox][-1] == f"О поступлении обращения № {appeal.number}"
     assert len(mail.outbox) == 2

@@ -61,7 +61,7 @@ def test_the_whole_journey_in_a_browser_with_letters_over_smtp(page: Page, live_
     assert re.fullmatch(r"[A-Z0-9-]{6,}", access_code), access_code
 
     ack = smtp_server.wait_for_message(2)
-    assert number in ack.subject and ack.subject == f"Обращение № {number} поступило"
+    assert number in ack.subject and ack.subject == f"О поступлении обращения № {number}"
     assert ack.to == [EMAIL] and ack.rcpt_tos == [EMAIL]
     assert access_code not in ack.text  # the code is shown once and never mailed
     assert len(smtp_server.messages) == 2
