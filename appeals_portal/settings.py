@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "captcha",
     "classifiers",
     "outbox",
+    "letters",
     "appeals",
 ]
 
