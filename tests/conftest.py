@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
+from celery import _state as celery_state
 from captcha.conf import settings as captcha_settings
 from django.db import connection
 from django.test import Client, TestCase
@@ -90,6 +91,9 @@ def point_celery_at(broker_url: str | None) -> None:
     # Celery keeps a connection pool and a producer pool made for the old URL.
     app.close()
     app.amqp._producer_pool = None
+    # close() also takes the app off Celery's list of active apps; a task
+    # module imported after that would not register its tasks with it.
+    celery_state._register_app(app)
 
 
 @pytest.fixture(autouse=True)

@@ -69,15 +69,21 @@ class AppealPermissionError(AppealError):
 
 
 # --- helpers ----------------------------------------------------------------
-def _lock(appeal: Appeal) -> Appeal:
-    return Appeal.objects.select_for_update().get(pk=appeal.pk)
+def _lock(appeal: Appeal, user=None) -> Appeal:
+    """Lock the appeal's row and reload the caller's instance from it; check the user's department on it.
+
+    The department is checked on the locked row, not on what the caller
+    read earlier: a concurrent reassignment cannot slip in between.
+    """
+    appeal.refresh_from_db(from_queryset=Appeal.objects.select_for_update())
+    if user is not None and not access.can_see(user, appeal):
+        raise AppealPermissionError(_("Обращение относится к другому подразделению."))
+    return appeal
 
 
-def _require(user, permission: str, appeal: Appeal | None = None) -> None:
+def _require(user, permission: str) -> None:
     if not user.has_perm(f"appeals.{permission}"):
         raise AppealPermissionError(_("Недостаточно прав для этого действия."))
-    if appeal is not None and not access.can_see(user, appeal):
-        raise AppealPermissionError(_("Обращение относится к другому подразделению."))
 
 
 def _require_state(appeal: Appeal, allowed: Iterable[str], action: str) -> None:
@@ -226,7 +232,7 @@ def register_appeal(appeal: Appeal, user, *, questions: Sequence[Topic] = (), co
     """Register a received appeal (art. 8 part 2: within 3 days of receipt)."""
     _require(user, "register_appeal")
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         _require_state(appeal, [Status.RECEIVED], _("зарегистрировать"))
         topics = [appeal.topic, *(topic for topic in questions if topic.pk != appeal.topic_id)]
         for topic in topics:
@@ -244,9 +250,9 @@ def register_appeal(appeal: Appeal, user, *, questions: Sequence[Topic] = (), co
 
 def assign_appeal(appeal: Appeal, user, *, department: Department, executor=None, comment: str = "") -> Appeal:
     """Send the appeal to a department (and an executor) for consideration on the merits."""
-    _require(user, "assign_appeal", appeal)
+    _require(user, "assign_appeal")
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         _require_state(appeal, [Status.REGISTERED, Status.IN_WORK], _("направить на рассмотрение"))
         # Art. 8 part 6: a complaint never goes to whom it complains about.
         if department.pk == appeal.complaint_against_department_id:
@@ -269,9 +275,9 @@ def assign_appeal(appeal: Appeal, user, *, department: Department, executor=None
 def set_complaint_subject(appeal: Appeal, user, *, body: ExternalBody | None = None,
                           department: Department | None = None, official=None, comment: str = "") -> Appeal:
     """Record whose decision or action the complaint is about (art. 8 part 6)."""
-    _require(user, "register_appeal", appeal)
+    _require(user, "register_appeal")
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         _require_state(appeal, OPEN, _("указать объект жалобы"))
         if department is not None and department.pk == appeal.department_id:
             raise AppealError(_("Обращение уже в этом подразделении: сначала направьте его в другое."))
@@ -283,12 +289,12 @@ def set_complaint_subject(appeal: Appeal, user, *, body: ExternalBody | None = N
 
 def link_appeals(appeal: Appeal, user, *, others: Sequence[Appeal], comment: str = "") -> Appeal:
     """Link a repeated appeal to the earlier ones of the same author on the same question."""
-    _require(user, "link_appeals", appeal)
+    _require(user, "link_appeals")
     others = [other for other in others if other.pk != appeal.pk]
     if not others:
         raise AppealError(_("Укажите другие обращения."))
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         before = sorted(appeal.linked_appeals.values_list("number", flat=True))
         appeal.linked_appeals.add(*others)
         after = sorted(appeal.linked_appeals.values_list("number", flat=True))
@@ -300,9 +306,9 @@ def link_appeals(appeal: Appeal, user, *, others: Sequence[Appeal], comment: str
 # --- decisions within 7 days ------------------------------------------------------
 def redirect_appeal(appeal: Appeal, user, *, body: ExternalBody, comment: str = "") -> Appeal:
     """Redirect by competence to another body, with a notice to the citizen (art. 8 part 3)."""
-    _require(user, "redirect_appeal", appeal)
+    _require(user, "redirect_appeal")
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         _require_state(appeal, [Status.REGISTERED, Status.IN_WORK], _("переадресовать"))
         if body.pk == appeal.complaint_against_body_id:
             raise AppealError(_("Жалобу нельзя направлять в орган, решение или действие которого обжалуется "
@@ -326,7 +332,7 @@ def decide_art11(appeal: Appeal, user, *, case: str, comment: str, published_url
     """
     if case == Art11Case.TERMINATED:
         return terminate_correspondence(appeal, user, comment=comment)
-    _require(user, "decide_art11", appeal)
+    _require(user, "decide_art11")
     if case not in ART11_NOTICE:
         raise AppealError(_("Неизвестное основание статьи 11."))
     if not comment.strip():
@@ -337,7 +343,7 @@ def decide_art11(appeal: Appeal, user, *, case: str, comment: str, published_url
         raise AppealError(_("В правоохранительный орган направляется только обращение без фамилии или адреса "
                             "(ч. 1 ст. 11)."))
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         _require_state(appeal, [Status.REGISTERED, Status.IN_WORK], _("принять решение по статье 11"))
         _set_results(appeal, QuestionResult.NO_ANSWER)
         _close(appeal, Status.NO_ANSWER, f"appeal.art11.{case}", user=user, comment=comment, art11_case=case)
@@ -356,11 +362,11 @@ def terminate_correspondence(appeal: Appeal, user, *, comment: str) -> Appeal:
     same institution at least twice before (the earlier appeals are linked)
     and the appeal brings no new arguments; the head decides.
     """
-    _require(user, "terminate_correspondence", appeal)
+    _require(user, "terminate_correspondence")
     if not comment.strip():
         raise AppealError(_("Укажите, почему в обращении нет новых доводов."))
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         _require_state(appeal, [Status.REGISTERED, Status.IN_WORK, Status.ON_APPROVAL], _("прекратить переписку"))
         answered = appeal.linked_appeals.filter(status=Status.ANSWERED).count()
         if answered < 2:
@@ -376,11 +382,11 @@ def terminate_correspondence(appeal: Appeal, user, *, comment: str) -> Appeal:
 # --- during consideration -----------------------------------------------------------
 def request_documents(appeal: Appeal, user, *, body: ExternalBody, text: str) -> DocumentRequest:
     """Request documents from another body (art. 10 part 2): it answers within 15 days."""
-    _require(user, "request_documents", appeal)
+    _require(user, "request_documents")
     if not text.strip():
         raise AppealError(_("Укажите, какие документы запрашиваются."))
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         _require_state(appeal, [Status.IN_WORK], _("запросить документы"))
         today = timezone.localdate()
         due = deadlines.compute_due(today, deadlines.DOCUMENTS, terms.work_calendar(), terms.shift_rule())
@@ -394,9 +400,9 @@ def request_documents(appeal: Appeal, user, *, body: ExternalBody, text: str) ->
 
 
 def record_documents_received(request: DocumentRequest, user, *, on: date | None = None) -> DocumentRequest:
-    _require(user, "request_documents", request.appeal)
+    _require(user, "request_documents")
     with transaction.atomic():
-        appeal = _lock(request.appeal)
+        appeal = _lock(request.appeal, user)
         request = DocumentRequest.objects.select_for_update().get(pk=request.pk)
         if request.answered_on is not None:
             raise AppealError(_("Ответ на этот запрос уже отмечен."))
@@ -409,13 +415,13 @@ def record_documents_received(request: DocumentRequest, user, *, on: date | None
 
 def extend_term(appeal: Appeal, user, *, days: int, reason: str) -> Appeal:
     """Extend the answer's term once, by up to 30 days, before it ends, with a notice (art. 12 part 2)."""
-    _require(user, "extend_term", appeal)
+    _require(user, "extend_term")
     if not 1 <= days <= deadlines.EXTENSION_MAX_DAYS:
         raise AppealError(_("Срок продлевается не более чем на 30 дней."))
     if not reason.strip():
         raise AppealError(_("Укажите основание продления."))
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         _require_state(appeal, [Status.REGISTERED, Status.IN_WORK, Status.ON_APPROVAL], _("продлить срок"))
         if appeal.extension_days:
             raise AppealError(_("Срок рассмотрения уже продлевался; продлить его можно только один раз."))
@@ -434,11 +440,11 @@ def _require_executor(appeal: Appeal, user) -> None:
 
 def save_answer_draft(appeal: Appeal, user, *, text: str) -> Answer:
     """Write or rewrite the draft of the answer."""
-    _require(user, "draft_answer", appeal)
+    _require(user, "draft_answer")
     if not text.strip():
         raise AppealError(_("Текст ответа пуст."))
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         _require_state(appeal, [Status.IN_WORK], _("готовить ответ"))
         _require_executor(appeal, user)
         answer, created = Answer.objects.get_or_create(appeal=appeal, defaults={"text": text, "drafted_by": user})
@@ -452,9 +458,9 @@ def save_answer_draft(appeal: Appeal, user, *, text: str) -> Answer:
 
 def submit_answer(appeal: Appeal, user, *, comment: str = "") -> Appeal:
     """Send the drafted answer to the head for approval and signature."""
-    _require(user, "draft_answer", appeal)
+    _require(user, "draft_answer")
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         _require_state(appeal, [Status.IN_WORK], _("передать ответ на подпись"))
         _require_executor(appeal, user)
         answer = Answer.objects.filter(appeal=appeal).first()
@@ -468,11 +474,11 @@ def submit_answer(appeal: Appeal, user, *, comment: str = "") -> Appeal:
 
 def return_answer(appeal: Appeal, user, *, comment: str) -> Appeal:
     """Send the answer back to the executor with remarks."""
-    _require(user, "sign_answer", appeal)
+    _require(user, "sign_answer")
     if not comment.strip():
         raise AppealError(_("Укажите замечания к ответу."))
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         _require_state(appeal, [Status.ON_APPROVAL], _("вернуть ответ"))
         Answer.objects.filter(appeal=appeal).update(status=Answer.Status.DRAFT)
         _change(appeal, "answer.returned", user=user, comment=comment, status=Status.IN_WORK)
@@ -497,11 +503,11 @@ def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int
     """
     from letters.pdf import answer_pdf
 
-    _require(user, "sign_answer", appeal)
+    _require(user, "sign_answer")
     if not signer_position.strip():
         raise AppealError(_("Укажите должность подписывающего."))
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         _require_state(appeal, [Status.ON_APPROVAL], _("подписать ответ"))
         answer = Answer.objects.select_for_update().get(appeal=appeal)
         questions = list(appeal.questions.all())
@@ -559,9 +565,9 @@ def _signature_name(user) -> str:
 def withdraw_appeal(appeal: Appeal, *, user=None, comment: str = "") -> Appeal:
     """Stop consideration at the citizen's request (art. 5): through the status page or by the registrar."""
     if user is not None:
-        _require(user, "withdraw_appeal", appeal)
+        _require(user, "withdraw_appeal")
     with transaction.atomic():
-        appeal = _lock(appeal)
+        appeal = _lock(appeal, user)
         _require_state(appeal, OPEN, _("отозвать обращение"))
         _set_results(appeal, QuestionResult.NO_ANSWER)
         _close(appeal, Status.WITHDRAWN, "appeal.withdrawn", user=user,
