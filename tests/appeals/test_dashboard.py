@@ -133,3 +133,14 @@ def test_each_count_reads_an_index_not_the_table(key, count, departments):
                 cursor.execute(f"EXPLAIN {sql}", params)
                 plan = " | ".join(row[0] for row in cursor.fetchall())
                 assert "Seq Scan on appeals_appeal" not in plan, plan
+
+
+def test_the_link_opens_the_list_of_those_appeals(client, departments):
+    late = make_appeal(department=departments[0], next_due=TODAY - timedelta(days=1))
+    on_time = make_appeal(department=departments[0], next_due=TODAY + timedelta(days=1))
+    html = front_page(client, make_staff("head", "Руководитель"))
+    url = re.search(r'href="([^"]*attention=overdue)"', html)
+    assert url
+    listed = client.get(url.group(1).replace("&amp;", "&"))
+    assert listed.status_code == 200
+    assert late.number in listed.content.decode() and on_time.number not in listed.content.decode()

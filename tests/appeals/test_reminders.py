@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from celery.schedules import crontab
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from appeals import reminders, tasks
@@ -303,3 +307,43 @@ def test_a_superuser_is_nobodys_head(send):
     make_appeal(next_due=TODAY + timedelta(days=3))
     assert send(reminders.send_overdue_digest) == 0
     assert send() == 0
+
+
+# --- schedule and concurrency ----------------------------------------------
+
+def test_beat_runs_the_task_at_eight_moscow_time():
+    entry = settings.CELERY_BEAT_SCHEDULE["appeals-send-reminders"]
+    assert entry["task"] == tasks.send_reminders.name
+    assert entry["schedule"] == crontab(hour=8, minute=0)
+    assert settings.CELERY_TIMEZONE == "Europe/Moscow"
+    assert tasks.send_reminders.acks_late
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_at_once_send_each_letter_once(require_postgres):
+    department = Department.objects.create(name="Учебный отдел")
+    executor = make_staff("petrov", "Исполнитель", departments=[department])
+    head = make_staff("head", "Руководитель")
+    for days in (3, -1, -2):
+        make_appeal(executor=executor, department=department, next_due=TODAY + timedelta(days=days))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            barrier.wait(timeout=30)
+            reminders.send_due_reminders(today=TODAY)
+            reminders.send_overdue_digest(today=TODAY)
+        except BaseException as exc:  # reported below, in the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert OutgoingMessage.objects.filter(to=executor.email).count() == 3
+    assert OutgoingMessage.objects.filter(to=head.email, kind=reminders.DIGEST_KIND).count() == 1
