@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
-from celery import _state as celery_state
 from captcha.conf import settings as captcha_settings
+from celery import _state as celery_state
 from django.db import connection
 from django.test import Client, TestCase
 
-# The SMTP server fixture (aiosmtpd on loopback) serves any test that needs one.
-pytest_plugins = ["tests.smtp"]
+# Fixtures for every test: the SMTP server on loopback (aiosmtpd), one user per staff role.
+pytest_plugins = ["tests.smtp", "tests.roles"]
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Read once: Celery prefers the environment variable to its own configuration,

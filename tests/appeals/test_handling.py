@@ -14,7 +14,7 @@ from appeals.services.intake import AppealError
 from classifiers.models import CalendarDay
 from letters.models import PostalLetter
 from outbox.models import OutgoingMessage
-from tests.roles import age, external_body, make_appeal, roles  # noqa: F401  (roles is a fixture)
+from tests.roles import age, external_body, make_appeal
 
 pytestmark = pytest.mark.django_db
 Status = Appeal.Status
@@ -108,10 +108,10 @@ def test_an_executor_cannot_assign(roles):
 def test_a_complaint_never_goes_to_the_department_or_official_it_is_about(roles):
     appeal = roles.appeal("registered")
     handling.set_complaint_subject(appeal, roles.registrar, department=roles.department_a)
-    with pytest.raises(AppealError, match="ч. 6 ст. 8"):
+    with pytest.raises(AppealError, match=r"ч\. 6 ст\. 8"):
         handling.assign_appeal(appeal, roles.registrar, department=roles.department_a)
     handling.set_complaint_subject(appeal, roles.registrar, official=roles.executor_b)
-    with pytest.raises(AppealError, match="ч. 6 ст. 8"):
+    with pytest.raises(AppealError, match=r"ч\. 6 ст\. 8"):
         handling.assign_appeal(appeal, roles.registrar, department=roles.department_b, executor=roles.executor_b)
     handling.assign_appeal(appeal, roles.registrar, department=roles.department_b)
     assert Appeal.objects.get(pk=appeal.pk).department == roles.department_b
@@ -134,7 +134,7 @@ def test_a_complaint_is_never_redirected_to_the_body_it_complains_about(roles):
     appeal = roles.appeal("registered")
     body = external_body()
     handling.set_complaint_subject(appeal, roles.registrar, body=body)
-    with pytest.raises(AppealError, match="ч. 6 ст. 8"):
+    with pytest.raises(AppealError, match=r"ч\. 6 ст\. 8"):
         handling.redirect_appeal(appeal, roles.registrar, body=body)
     appeal.refresh_from_db()
     assert appeal.status == Status.REGISTERED and not kinds(appeal)[1:]
