@@ -59,6 +59,9 @@ class OutgoingMessage(models.Model):
                 name="outbox_due_idx",
                 condition=models.Q(status__in=["pending", "sending"]),
             ),
+            # The heads' daily digest is claimed once a day: has a letter of
+            # this kind gone to this address today (appeals.reminders)?
+            models.Index(fields=["kind", "to", "created_at"], name="outbox_kind_to_idx"),
         ]
 
     def __str__(self) -> str:
