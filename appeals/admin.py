@@ -13,6 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q, QuerySet
@@ -125,9 +126,10 @@ class DepartmentFilter(admin.SimpleListFilter):
     parameter_name = "department"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        user: Any = request.user
         departments = Department.objects.all()
-        if not access.sees_all(request.user):
-            departments = departments.filter(members=request.user)
+        if not access.sees_all(user):
+            departments = departments.filter(members=user)
         return [("none", gettext("не направлено")), *((str(d.pk), str(d)) for d in departments)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> QuerySet[Appeal] | None:
@@ -307,7 +309,7 @@ class AppealAdmin(admin.ModelAdmin):
             "title": _("Направить обращения в подразделение"),
             "form": form,
             "appeals": queryset.order_by("received_at"),
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "media": self.media,
         }
         return TemplateResponse(request, "admin/appeals/appeal/assign_selected.html", context)
@@ -352,7 +354,7 @@ class AppealAdmin(admin.ModelAdmin):
             return cached
         obj = super().get_object(request, object_id, from_field)
         if obj is not None:
-            request._appeal_object = obj  # type: ignore[attr-defined]  # change_view then super() both ask
+            request._appeal_object = obj  # type: ignore[attr-defined]  # change_view, then super() asks again
         return obj
 
     def appeal_context(self, request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
@@ -377,7 +379,7 @@ class AppealAdmin(admin.ModelAdmin):
             "answer": answer,
             "answer_pdf_url": reverse("admin:appeals_appeal_answer_pdf", args=[appeal.pk])
             if answer is not None and answer.status == Answer.Status.SIGNED and answer.pdf else "",
-            "outgoing": list(appeal.messages.order_by("created_at")),  # type: ignore[attr-defined]
+            "outgoing": list(appeal.messages.order_by("created_at")),
             "postal_letters": self._postal_letters(appeal),
             "events": [
                 {"event": event, "label": action_label(event.action),

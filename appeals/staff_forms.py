@@ -80,8 +80,13 @@ class StepForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class TopicsChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Topic) -> str:
+        return obj.label
+
+
 class RegisterForm(StepForm):
-    questions = forms.ModelMultipleChoiceField(
+    questions = TopicsChoiceField(
         label=_("Дополнительные вопросы"), required=False, queryset=Topic.objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_("Вопрос тематики обращения учитывается всегда; выберите другие вопросы, если они есть."),
@@ -94,7 +99,6 @@ class RegisterForm(StepForm):
         field.queryset = Topic.objects.filter(level=QUESTION_LEVEL, is_active=True).exclude(
             pk=self.appeal.topic_id
         ).order_by("-is_offered", "sort_order", "code")
-        field.label_from_instance = lambda topic: topic.label  # type: ignore[method-assign]
 
 
 class AssignForm(StepForm):

@@ -2,7 +2,8 @@
 
 Use the `roles` fixture (import it into the test module):
 
-    from tests.roles import roles  # noqa: F401
+    from tests import roles as role_fixtures
+    roles = role_fixtures.roles
 
 roles.registrar, roles.executor_a (department A), roles.executor_b
 (department B), roles.head, roles.clerk, roles.administrator and
@@ -30,7 +31,6 @@ from appeals.services import handling, terms
 from appeals.services.intake import format_number, next_sequence
 from classifiers.models import ExternalBody, Topic
 from tests.factories import offered_topic
-
 
 # The states an appeal can be brought to, in the order of its life.
 STATES = ("received", "registered", "in_work", "drafted", "on_approval", "answered")

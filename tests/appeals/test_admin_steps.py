@@ -12,10 +12,12 @@ from django.utils import timezone
 from appeals.models import AccessLogEntry, Answer, Appeal, AppealEvent
 from classifiers.codes import QUESTION_LEVEL
 from classifiers.models import Topic
+from tests import roles as role_fixtures
 from tests.factories import make_pdf, upload
-from tests.roles import Roles, age, external_body, make_appeal, roles  # noqa: F401
+from tests.roles import age, external_body, make_appeal
 
 pytestmark = pytest.mark.django_db
+roles = role_fixtures.roles  # the fixture
 
 LIST_URL = reverse("admin:appeals_appeal_changelist")
 Status = Appeal.Status

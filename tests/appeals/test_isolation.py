@@ -10,10 +10,12 @@ from django.urls import reverse
 from appeals.models import AccessLogEntry, Appeal, Attachment
 from appeals.services.handling import STEPS
 from appeals.views.staff import STEP_ACTIONS
+from tests import roles as role_fixtures
 from tests.factories import make_pdf
-from tests.roles import Roles, roles  # noqa: F401
+from tests.roles import Roles
 
 pytestmark = pytest.mark.django_db
+roles = role_fixtures.roles  # the fixture
 
 LIST_URL = reverse("admin:appeals_appeal_changelist")
 
