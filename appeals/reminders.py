@@ -155,6 +155,9 @@ class Recipients:
         return self.registrars
 
 
+REGISTRATION_REMINDER_DAYS = 1
+
+
 def send_due_reminders(today: date | None = None) -> int:
     """Remind the officials of due dates; return how many e-mails were queued.
 
@@ -165,7 +168,13 @@ def send_due_reminders(today: date | None = None) -> int:
     recipients = Recipients()
     context = {"institution": Institution.get_current(), "portal_url": settings.PORTAL_BASE_URL}
     before = today + timedelta(days=settings.APPEALS_REMINDER_DAYS)
-    sent = _remind(Reminder.Kind.BEFORE, Q(next_due=before), recipients, today, context)
+    # The registration term is itself 3 days: reminding 3 days before it
+    # would write to the registrars about every appeal the day it arrives.
+    registration_before = today + timedelta(days=REGISTRATION_REMINDER_DAYS)
+    upcoming = Q(next_due=before, registered_at__isnull=False) | Q(
+        next_due=registration_before, registered_at__isnull=True
+    )
+    sent = _remind(Reminder.Kind.BEFORE, upcoming, recipients, today, context)
     missed = Q(next_due__lt=today, next_due__gte=today - timedelta(days=MISSED_CATCH_UP_DAYS))
     sent += _remind(Reminder.Kind.MISSED, missed, recipients, today, context)
     logger.info("reminders queued=%s today=%s", sent, today)

@@ -194,6 +194,11 @@ def test_registrars_are_reminded_of_unassigned_appeals(send, registrar, executor
     received = timezone.now()
     appeal = make_appeal(
         status=Appeal.Status.RECEIVED, received_at=received, registered_at=None, decided_at=None,
+        next_due=TODAY + timedelta(days=1),  # the registration term: reminded the day before
+    )
+    # Not 3 days before: the registration term is only 3 days long.
+    make_appeal(
+        status=Appeal.Status.RECEIVED, received_at=received, registered_at=None, decided_at=None,
         next_due=TODAY + timedelta(days=3),
     )
     undecided = make_appeal(
