@@ -8,6 +8,7 @@ services.handling (the step pages live in appeals.views.staff).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.apps import apps
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -32,6 +33,7 @@ from appeals.models import (
     Appeal,
     AppealEvent,
     AppealQuestion,
+    Art11Case,
     Department,
     DocumentRequest,
     surname_key,
@@ -77,6 +79,45 @@ ACTION_LABELS: dict[str, Any] = {
 
 def action_label(code: str) -> str:
     return str(ACTION_LABELS.get(code, code))
+
+
+def _field_label(name: str) -> str:
+    try:
+        field = Appeal._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    return str(getattr(field, "verbose_name", name))
+
+
+def _value_label(name: str, value: Any) -> str:
+    """A stored history value as officials read it: a status by its name, a date as dd.mm.yyyy."""
+    if value in (None, "", []):
+        return "—"
+    if name == "status":
+        return str(dict(Appeal.Status.choices).get(value, value))
+    if name == "art11_case":
+        return str(dict(Art11Case.choices).get(value, value))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if len(value) == 10:
+            return f"{moment:%d.%m.%Y}"
+        return f"{timezone.localtime(moment) if timezone.is_aware(moment) else moment:%d.%m.%Y %H:%M}"
+    return str(value)
+
+
+def event_changes(event: AppealEvent) -> list[tuple[str, str, str]]:
+    """(field, before, after) of what the step changed; unchanged values are left out."""
+    rows = []
+    for key in dict.fromkeys([*event.before, *event.after]):
+        before, after = event.before.get(key), event.after.get(key)
+        if before != after:
+            rows.append((_field_label(key), _value_label(key, before), _value_label(key, after)))
+    return rows
 
 
 def due_marker(due: Any, *, today: Any = None) -> SafeString | str:
@@ -385,8 +426,7 @@ class AppealAdmin(admin.ModelAdmin):
                 {"event": event, "label": action_label(event.action),
                  "who": (event.actor.get_full_name() or event.actor.get_username()) if event.actor
                  else event.actor_label or gettext("система"),
-                 "changes": [(key, event.before.get(key), event.after.get(key))
-                             for key in dict.fromkeys([*event.before, *event.after])]}
+                 "changes": event_changes(event)}
                 for event in events
             ],
             "steps": [

@@ -414,3 +414,12 @@ def test_the_appeal_page_takes_a_fixed_number_of_queries(client, roles, django_a
     with django_assert_max_num_queries(35):
         response = client.get(page_url(appeal))
     assert response.status_code == 200
+
+
+def test_the_history_reads_in_russian(client, roles):
+    appeal = roles.appeal("in_work")
+    client.force_login(roles.executor_a)
+    html = client.get(page_url(appeal)).content.decode()
+    assert "Направлено на рассмотрение" in html and "Ольга Регистрова" in html
+    assert "состояние: зарегистрировано → на рассмотрении" in html
+    assert "appeal.assigned" not in html
