@@ -573,7 +573,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {done:>9}/{count} appeals ({100 * done / max(count, 1):5.1f} %), "
                               f"{rate:,.0f} appeals/s, {elapsed:,.0f} s elapsed, ETA {eta:,.0f} s")
         analyze_started = clock.monotonic()
-        self.analyze(vacuum=options["vacuum"])
+        if done:
+            self.analyze(vacuum=options["vacuum"])
         self.stdout.write(
             f"done: {done} appeals, {totals['questions']} questions, {totals['events']} history rows, "
             f"{totals['answers']} answers in {clock.monotonic() - started:,.1f} s "
@@ -594,6 +595,9 @@ class Command(BaseCommand):
             if created:
                 obj.set_unusable_password()
                 obj.save(update_fields=["password"])
+            if not obj.email:  # reminders and digests go to the staff's addresses (a TLD that never delivers)
+                obj.email = f"{username}@staff.invalid"
+                obj.save(update_fields=["email"])
             obj.groups.add(groups[group])
             return obj
 
