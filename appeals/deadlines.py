@@ -241,7 +241,7 @@ class Due:
     nominal: date  # start + days
     due: date  # after the non-working-day rule
     rule: ShiftRule
-    shift: str  # "none" | "preceding" | "following" | "following_fallback"
+    shift: str  # "none" | "preceding" | "following" | "following_fallback" | "following_after_original"
     # For an extension: the term that was extended and by how many days.
     extended_term: Term | None = field(default=None)
     extra_days: int = 0
@@ -286,6 +286,11 @@ class Due:
             tail = gettext("нерабочий день, поэтому срок — предшествующий рабочий день, %(due)s.") % {"due": due}
         elif self.shift == SHIFT_FOLLOWING:
             tail = gettext("нерабочий день, поэтому срок — следующий рабочий день, %(due)s.") % {"due": due}
+        elif self.shift == SHIFT_FOLLOWING_AFTER_ORIGINAL:
+            tail = gettext(
+                "нерабочий день; предшествующий рабочий день не позже прежнего срока, поэтому срок — "
+                "следующий рабочий день, %(due)s."
+            ) % {"due": due}
         else:
             tail = gettext(
                 "нерабочий день; между %(start)s и этим днём нет рабочего дня, поэтому срок — "
@@ -298,6 +303,7 @@ SHIFT_NONE = "none"
 SHIFT_PRECEDING = "preceding"
 SHIFT_FOLLOWING = "following"
 SHIFT_FOLLOWING_FALLBACK = "following_fallback"
+SHIFT_FOLLOWING_AFTER_ORIGINAL = "following_after_original"  # an extension, see extend_due
 
 
 def _fmt(day: date) -> str:
@@ -383,7 +389,14 @@ def extend_due(
         raise ValueError(f"only the answer term can be extended, not {original.term.code!r}")
     rule = original.rule if rule is None else ShiftRule(rule)
     nominal = original.nominal + timedelta(days=extra_days)
-    due, shift = _apply_rule(original.start, nominal, calendar, rule)
+    # The same guard as for the event, against the original term's end: an
+    # extension moved back on or before the date it extends would give the
+    # official nothing (a 10-day extension of a term ending on 31 December
+    # 2026 ends on 10 January, in the holidays; the preceding working day is
+    # 30 December). Then the following working day is taken.
+    due, shift = _apply_rule(original.due, nominal, calendar, rule)
+    if shift == SHIFT_FOLLOWING_FALLBACK:
+        shift = SHIFT_FOLLOWING_AFTER_ORIGINAL
     return Due(
         start=original.start,
         term=EXTENSION,

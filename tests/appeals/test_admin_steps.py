@@ -423,3 +423,16 @@ def test_the_history_reads_in_russian(client, roles):
     assert "Направлено на рассмотрение" in html and "Ольга Регистрова" in html
     assert "состояние: зарегистрировано → на рассмотрении" in html
     assert "appeal.assigned" not in html
+
+
+def test_the_list_counts_at_most_its_cap(admin_client, monkeypatch):
+    from appeals.admin import CappedCountPaginator
+    from tests.roles import make_appeal
+
+    monkeypatch.setattr(CappedCountPaginator, "COUNT_CAP", 3)
+    for _ in range(5):
+        make_appeal()
+    html = admin_client.get("/admin/appeals/appeal/").content.decode()
+    assert "более 3 обращений" in html
+    monkeypatch.setattr(CappedCountPaginator, "COUNT_CAP", 10)
+    assert "5 обращения" in admin_client.get("/admin/appeals/appeal/").content.decode()

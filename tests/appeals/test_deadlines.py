@@ -425,3 +425,16 @@ def test_all_working_days_switched_off_fails_loudly():
     cal = WorkCalendar({start + timedelta(days=i): False for i in range(-1200, 1200)})
     with pytest.raises(ValueError):
         compute_due(start, REGISTRATION, cal)
+
+
+def test_an_extension_never_ends_on_or_before_the_term_it_extends():
+    # Registered 1 Dec 2026: 30 days end on Thursday 31 Dec 2026, a day off by the 2026 decree, so the
+    # answer is due on Wednesday 30 Dec. Ten more days from the nominal end give 10 Jan 2027, in the New
+    # Year holidays, whose preceding working day is 30 Dec again: the following one, 11 Jan, is taken.
+    calendar = WorkCalendar()
+    original = compute_due(date(2026, 12, 1), ANSWER, calendar)
+    assert original.due == date(2026, 12, 30)
+    extended = extend_due(original, 10, calendar)
+    assert extended.nominal == date(2027, 1, 10)
+    assert extended.due == date(2027, 1, 11) and extended.shift == "following_after_original"
+    assert "не позже прежнего срока" in extended.explain() and "11.01.2027" in extended.explain()
