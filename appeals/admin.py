@@ -79,11 +79,42 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 
+# Outbox kinds that are not letters of the letters app.
+MESSAGE_KIND_LABELS = {
+    "appeals.confirmation": _("Подтверждение адреса электронной почты"),
+    "appeals.acknowledgement": _("Обращение поступило"),
+    "staff.reminder_due": _("Напоминание о сроке"),
+    "staff.reminder_missed": _("Срок пропущен"),
+    "staff.overdue_digest": _("Сводка просроченных обращений"),
+}
+
+
+def message_kind_label(kind: str) -> str:
+    """An outbox message's kind as officials read it: «Уведомление о переадресации …»."""
+    from letters.models import LetterKind
+
+    if kind.startswith("letters.") and kind.removeprefix("letters.") in LetterKind.values:
+        return str(LetterKind(kind.removeprefix("letters.")).label)
+    return str(MESSAGE_KIND_LABELS.get(kind, kind))
+
+
 def action_label(code: str) -> str:
     return str(ACTION_LABELS.get(code, code))
 
 
+# History keys that are not fields of the appeal.
+EXTRA_FIELD_LABELS = {
+    "length": _("длина текста, знаков"),
+    "body": _("орган"),
+    "due": _("срок"),
+    "answered_on": _("ответ получен"),
+    "linked_appeals": _("связанные обращения"),
+}
+
+
 def _field_label(name: str) -> str:
+    if name in EXTRA_FIELD_LABELS:
+        return str(EXTRA_FIELD_LABELS[name])
     try:
         field = Appeal._meta.get_field(name)
     except FieldDoesNotExist:
@@ -434,16 +465,21 @@ class AppealAdmin(admin.ModelAdmin):
             "attachments_list": list(appeal.attachments.all()),
             "questions": list(AppealQuestion.objects.filter(appeal=appeal)),
             "terms": [
-                {"title": title, "due": due.due, "marker": due_marker(due.due, today=today)
-                 if appeal.is_open else f"{due.due:%d.%m.%Y}", "explain": due.explain()}
-                for title, due in terms.explain(appeal)
+                {"title": row.title, "due": row.due.due, "explain": row.due.explain(),
+                 # Only a term still running is coloured; a met one is just its date.
+                 "marker": f"{row.due.due:%d.%m.%Y}" if row.met else due_marker(row.due.due, today=today),
+                 "met": row.met}
+                for row in terms.explain(appeal)
             ],
             "linked": list(access.visible_appeals(user, appeal.linked_appeals.all()).order_by("received_at")),
             "document_requests": list(DocumentRequest.objects.filter(appeal=appeal).select_related("body")),
             "answer": answer,
             "answer_pdf_url": reverse("admin:appeals_appeal_answer_pdf", args=[appeal.pk])
             if answer is not None and answer.status == Answer.Status.SIGNED and answer.pdf else "",
-            "outgoing": list(appeal.messages.order_by("created_at")),
+            "outgoing": [
+                {"message": message, "label": message_kind_label(message.kind)}
+                for message in appeal.messages.order_by("created_at")
+            ],
             "postal_letters": self._postal_letters(appeal),
             "events": [
                 {"event": event, "label": action_label(event.action),

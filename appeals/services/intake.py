@@ -26,7 +26,7 @@ from appeals import attachments as attachment_checks
 from appeals import tokens
 from appeals.attachments import CheckedFile
 from appeals.identification import Identity
-from appeals.models import APPLICANT_FIELDS, Appeal, Attachment, Draft, RegistrationCounter
+from appeals.models import APPLICANT_FIELDS, Appeal, AppealEvent, Attachment, Draft, RegistrationCounter
 from appeals.services import terms
 from classifiers.models import Topic
 from outbox.services import queue_rendered_email
@@ -180,6 +180,10 @@ def receive_appeal(draft: Draft, identity: Identity, *, now: datetime | None = N
         terms.refresh_terms(appeal)  # the 3-day registration term starts now
         appeal.save(force_insert=True)
         draft.attachments.update(draft=None, appeal=appeal)
+        AppealEvent.objects.create(
+            appeal=appeal, action="appeal.received", actor_label=str(_("заявитель")), created_at=received_at,
+            after={"number": appeal.number, "identified_as": identity.identifier},
+        )
         # 3. The draft keeps only the link to its appeal, no personal data.
         draft.status = Draft.Status.CONFIRMED
         draft.appeal = appeal

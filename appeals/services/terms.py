@@ -134,14 +134,22 @@ def recompute_open_terms(batch: int = 2000) -> int:
     return changed_total
 
 
-def explain(appeal: Appeal) -> list[tuple[str, Due]]:
+@dataclass(frozen=True)
+class TermRow:
+    title: str
+    due: Due
+    met: bool  # the step the term is for has been taken
+
+
+def explain(appeal: Appeal) -> list[TermRow]:
     """The appeal's terms with their titles, for the admin page and the citizen's questions."""
     terms = appeal_terms(appeal)
-    rows: list[tuple[str, Due]] = [(str(_("Регистрация")), terms.registration)]
+    rows = [TermRow(str(_("Регистрация")), terms.registration, appeal.registered_at is not None)]
     if terms.decision is not None:
-        rows.append((str(_("Переадресация или уведомление (7 дней)")), terms.decision))
+        rows.append(TermRow(str(_("Переадресация или уведомление (7 дней)")), terms.decision,
+                            appeal.decided_at is not None))
     if terms.answer is not None:
-        rows.append((str(_("Ответ")), terms.answer))
+        rows.append(TermRow(str(_("Ответ")), terms.answer, appeal.closed_at is not None))
     return rows
 
 
