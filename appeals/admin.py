@@ -264,10 +264,13 @@ class CappedCountPaginator(Paginator):
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
     paginator = CappedCountPaginator
+    # The due date and the state come first: they decide what an official
+    # does next. The reply method and the files are on the appeal's page.
     list_display = (
-        "number", "received_at", "applicant", "topic_code", "kind", "reply_method", "attachment_count",
-        "status", "department", "executor", "due",
+        "number", "due", "status", "applicant", "received_at", "topic_code", "kind", "department", "executor",
     )
+    # Facet counts would run one COUNT per filter value over the whole table.
+    show_facets = admin.ShowFacets.NEVER
     list_filter = (AttentionFilter, "status", DepartmentFilter, ExecutorFilter, "channel", "kind", "reply_method")
     # See get_search_results: the number or the start of the surname.
     search_fields = ("number",)
