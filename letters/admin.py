@@ -65,7 +65,7 @@ class LetterTemplateAdmin(admin.ModelAdmin):
     def reset_to_shipped(self, request: HttpRequest, queryset: QuerySet[LetterTemplate]) -> None:
         with transaction.atomic():
             count = 0
-            for template in queryset.select_for_update():
+            for template in queryset.select_for_update(of=("self",)):
                 template.subject, template.body = SHIPPED[template.kind]
                 template.updated_by = request.user  # type: ignore[assignment]
                 template.save()

@@ -7,14 +7,17 @@ CI=true such a test fails instead: in CI nothing may skip.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import pytest
 from captcha.conf import settings as captcha_settings
 from celery import _state as celery_state
+from celery.contrib.testing.worker import start_worker
 from django.db import connection
 from django.test import Client, TestCase
 
@@ -106,6 +109,25 @@ def eager_tasks(settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     point_celery_at(None)
     yield
     point_celery_at(None)
+
+
+@contextmanager
+def real_worker() -> Iterator[None]:
+    """Run a Celery worker thread on the broker Celery points at, leaving logging as it was.
+
+    start_worker sets the root logger's level to its own (ERROR by default)
+    and keeps it after it stops: later tests would miss their log lines.
+    """
+    from appeals_portal.celery import app
+
+    root = logging.getLogger()
+    level = root.level
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
+                          loglevel=logging.getLevelName(level)):
+            yield
+    finally:
+        root.setLevel(level)
 
 
 class CommitClient(Client):

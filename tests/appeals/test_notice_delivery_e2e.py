@@ -7,13 +7,11 @@ import time
 
 import pytest
 from aiosmtpd.controller import Controller
-from celery.contrib.testing.worker import start_worker
 
 from appeals.services import handling
-from appeals_portal.celery import app
 from outbox.models import OutgoingMessage
 from outbox.tasks import deliver_message, sweep_outbox
-from tests.conftest import point_celery_at
+from tests.conftest import point_celery_at, real_worker
 from tests.roles import make_appeal, make_user
 from tests.smtp import CollectingHandler, free_port
 
@@ -49,8 +47,8 @@ def smtp_at(settings):
 @pytest.fixture
 def worker(redis_url):
     point_celery_at(redis_url)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as running:
-        yield running
+    with real_worker():
+        yield
 
 
 def registration_notice(appeal) -> OutgoingMessage:
@@ -104,7 +102,7 @@ def test_a_delivery_task_run_twice_at_once_sends_once(smtp_at, smtp_server, redi
     # second time: two copies wait in the broker for one message.
     handling.register_appeal(appeal, make_user("registrar", "Регистратор"))
     deliver_message.delay(registration_notice(appeal).pk)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with real_worker():
         smtp_server.wait_for_message(1)
         assert wait_for(lambda: registration_notice(appeal).status == Status.SENT)
         time.sleep(2)

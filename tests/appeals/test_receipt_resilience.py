@@ -6,14 +6,12 @@ import re
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from appeals.models import Appeal
-from appeals_portal.celery import app
 from outbox.models import OutgoingMessage
 from outbox.tasks import sweep_outbox
-from tests.conftest import point_celery_at
+from tests.conftest import point_celery_at, real_worker
 from tests.factories import form_data
 
 # A port nothing listens on: connecting is refused at once, like a broker that is down.
@@ -51,7 +49,7 @@ def test_broker_down_at_receipt_keeps_the_appeal_and_mails_once_it_is_back(clien
 
     # 2. The broker is back: beat's sweep queues the message, a real worker sends it.
     point_celery_at(redis_url)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with real_worker():
         sweep_outbox.delay()
         assert wait_for(lambda: OutgoingMessage.objects.get(pk=ack.pk).status == OutgoingMessage.Status.SENT)
     assert [m.subject for m in mail.outbox][-1] == f"О поступлении обращения № {appeal.number}"
