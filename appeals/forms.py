@@ -49,7 +49,28 @@ class TopicChoiceField(forms.ModelChoiceField):
         return obj.label
 
 
-class AppealForm(forms.Form):
+class ApplicantNamesMixin:
+    """Fold runs of white space in the name and the address: what is printed on envelopes."""
+
+    cleaned_data: dict[str, Any]
+
+    def _folded(self, name: str) -> str:
+        return " ".join(self.cleaned_data[name].split())
+
+    def clean_last_name(self) -> str:
+        return self._folded("last_name")
+
+    def clean_first_name(self) -> str:
+        return self._folded("first_name")
+
+    def clean_patronymic(self) -> str:
+        return self._folded("patronymic")
+
+    def clean_address(self) -> str:
+        return self._folded("address")
+
+
+class AppealForm(ApplicantNamesMixin, forms.Form):
     """Every field of the institution's form, in its order, with Russian messages."""
 
     last_name = forms.CharField(label=_("Фамилия"), max_length=100, error_messages=_required(_("Укажите фамилию.")))
@@ -211,18 +232,6 @@ class AppealForm(forms.Form):
         return items
 
     # --- fields -------------------------------------------------------------
-    def clean_last_name(self) -> str:
-        return " ".join(self.cleaned_data["last_name"].split())
-
-    def clean_first_name(self) -> str:
-        return " ".join(self.cleaned_data["first_name"].split())
-
-    def clean_patronymic(self) -> str:
-        return " ".join(self.cleaned_data["patronymic"].split())
-
-    def clean_address(self) -> str:
-        return " ".join(self.cleaned_data["address"].split())
-
     def clean_phone(self) -> str:
         return normalize_phone(self.cleaned_data["phone"])
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appeals import attachments
-from appeals.forms import MultipleFileField, TopicChoiceField
+from appeals.forms import ApplicantNamesMixin, MultipleFileField, TopicChoiceField
 from appeals.models import (
     Appeal,
     AppealKind,
@@ -334,7 +334,7 @@ class AssignSelectedForm(forms.Form):
 
 
 # --- entry of appeals that came by post, in person or through ПОС ---------------
-class EntryForm(forms.Form):
+class EntryForm(ApplicantNamesMixin, forms.Form):
     channel = forms.ChoiceField(label=_("Канал поступления"), choices=ENTRY_CHANNELS)
     received_at = forms.DateTimeField(
         label=_("Дата и время поступления"),
@@ -376,18 +376,6 @@ class EntryForm(forms.Form):
         if value > timezone.now():
             raise ValidationError(_("Дата поступления не может быть в будущем."), code="future")
         return value
-
-    def clean_last_name(self) -> str:
-        return " ".join(self.cleaned_data["last_name"].split())
-
-    def clean_first_name(self) -> str:
-        return " ".join(self.cleaned_data["first_name"].split())
-
-    def clean_patronymic(self) -> str:
-        return " ".join(self.cleaned_data["patronymic"].split())
-
-    def clean_address(self) -> str:
-        return " ".join(self.cleaned_data["address"].split())
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].strip()

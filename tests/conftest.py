@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlparse
@@ -109,6 +110,16 @@ def eager_tasks(settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     point_celery_at(None)
     yield
     point_celery_at(None)
+
+
+def wait_for(predicate, timeout: float = 20.0) -> bool:
+    """Poll until predicate() is true (a worker thread is doing the work); False after the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
 
 
 @contextmanager

@@ -11,22 +11,13 @@ from aiosmtpd.controller import Controller
 from appeals.services import handling
 from outbox.models import OutgoingMessage
 from outbox.tasks import deliver_message, sweep_outbox
-from tests.conftest import point_celery_at, real_worker
+from tests.conftest import point_celery_at, real_worker, wait_for
 from tests.roles import make_appeal, make_user
 from tests.smtp import CollectingHandler, free_port
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 Status = OutgoingMessage.Status
-
-
-def wait_for(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 @pytest.fixture

@@ -11,20 +11,11 @@ from django.core import mail
 from appeals.models import Appeal
 from outbox.models import OutgoingMessage
 from outbox.tasks import sweep_outbox
-from tests.conftest import point_celery_at, real_worker
+from tests.conftest import point_celery_at, real_worker, wait_for
 from tests.factories import form_data
 
 # A port nothing listens on: connecting is refused at once, like a broker that is down.
 DEAD_BROKER = "redis://127.0.0.1:9/0"
-
-
-def wait_for(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
