@@ -253,8 +253,9 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        # A sliced queryset counts as SELECT COUNT(*) FROM (... LIMIT n).
-        return self.object_list[: self.COUNT_CAP + 1].count()  # type: ignore[attr-defined]
+        # A sliced queryset counts as SELECT COUNT(*) FROM (... LIMIT n); the
+        # order does not change a count, and without it nothing is sorted.
+        return self.object_list.order_by()[: self.COUNT_CAP + 1].count()  # type: ignore[attr-defined]
 
     @property
     def capped(self) -> bool:

@@ -236,14 +236,18 @@ def _send_reminders(
             "executor": display_name(recipients.executor(current)),
             "admin_url": admin_url(current.pk),
         }
-        sent = 0
+        # 2. Claim: under the appeal's lock no other run writes its reminders,
+        #    so what is not claimed yet is claimed here, in one insert; the
+        #    unique constraint stays the last guard.
+        claimed = set(
+            Reminder.objects.filter(appeal=current, kind=kind, due=due).values_list("recipient_id", flat=True)
+        )
+        users = [user for user in users if user.pk not in claimed]
+        Reminder.objects.bulk_create(
+            [Reminder(appeal=current, kind=kind, due=due, recipient=user) for user in users]
+        )
+        # 3. The e-mails go into the outbox in the same transaction.
         for user in users:
-            # 2. Claim: the unique row is inserted first (in a savepoint); if
-            #    a concurrent run inserted it already, nothing is sent.
-            _, created = Reminder.objects.get_or_create(appeal=current, kind=kind, due=due, recipient=user)
-            if not created:
-                continue
-            # 3. The e-mail goes into the outbox in the same transaction.
             queue_email(
                 kind=REMINDER_KINDS[kind],
                 to=user.email,
@@ -251,7 +255,7 @@ def _send_reminders(
                 context={**appeal_context, "recipient": user, "recipient_name": display_name(user)},
                 appeal=current,
             )
-            sent += 1
+        sent = len(users)
     return sent
 
 
