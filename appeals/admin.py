@@ -8,6 +8,7 @@ services.handling (the step pages live in appeals.views.staff).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -241,6 +242,22 @@ class ExecutorFilter(admin.SimpleListFilter):
 
 
 # --- the appeal ---------------------------------------------------------------------
+def _number_parts(term: str) -> re.Match[str] | None:
+    """«ОГ-2026-0001» → year 2026, digits «0001»; None when the term is not a number with its year."""
+    prefix = re.escape(settings.APPEALS_NUMBER_PREFIX.upper())
+    return re.match(rf"^{prefix}-(?P<year>\d{{4}})(?:-(?P<digits>\d{{0,6}}))?$", term)
+
+
+def _search_kind(search_term: str) -> tuple[str, str]:
+    """("number" | "surname" | "none", the normalised term) for the list's search box."""
+    term = search_term.strip().upper()
+    if not term:
+        return "none", term
+    if any(char.isdigit() for char in term) or term.startswith(settings.APPEALS_NUMBER_PREFIX.upper()):
+        return "number", term
+    return "surname", term
+
+
 class CappedCountPaginator(Paginator):
     """A paginator that counts at most COUNT_CAP rows.
 
@@ -349,14 +366,38 @@ class AppealAdmin(admin.ModelAdmin):
         """Find by the start of the number («ОГ-2026-0001») or of the surname («семенов»).
 
         Both are prefix matches on indexed columns; the admin's default
-        search (icontains on several fields) would scan a million rows.
+        search (icontains on several fields) would scan a million rows. A
+        number with its year is searched as a range of (year, sequence), on
+        the unique index of those two columns.
         """
-        term = search_term.strip()
-        if not term:
+        kind, term = _search_kind(search_term)
+        if kind == "none":
             return queryset, False
-        if any(char.isdigit() for char in term) or term.upper().startswith(settings.APPEALS_NUMBER_PREFIX.upper()):
-            return queryset.filter(number__startswith=term.upper()), False
-        return queryset.filter(surname_key__startswith=surname_key(term)), False
+        if kind == "surname":
+            return queryset.filter(surname_key__startswith=surname_key(term)), False
+        match = _number_parts(term)
+        if match is None:
+            return queryset.filter(number__startswith=term), False
+        year, digits = int(match["year"]), match["digits"] or ""
+        width = 6  # format_number: six digits of sequence
+        low = int(digits.ljust(width, "0")) if digits else 0
+        high = int(digits.ljust(width, "9")) if digits else 10**width - 1
+        return queryset.filter(year=year, sequence__gte=low, sequence__lte=high), False
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        """Search results in their own order, not by due date.
+
+        With the due-date order PostgreSQL may walk appeal_admin_order_idx
+        hoping to meet matches early, and read the whole index when a prefix
+        matches nothing. The number's order is its index's; the surname's
+        has no index to tempt the planner: the matches are fetched and sorted.
+        """
+        kind, _term = _search_kind(request.GET.get("q", ""))
+        if kind == "number":
+            return ("-year", "-sequence")
+        if kind == "surname":
+            return ("surname_key", "first_name", "-received_at")
+        return super().get_ordering(request)
 
     @admin.display(description=_("заявитель"), ordering="surname_key")
     def applicant(self, appeal: Appeal) -> str:

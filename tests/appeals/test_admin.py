@@ -105,3 +105,15 @@ def test_files_have_no_public_url(client, appeal):
     assert not attachment.file.name.endswith("Справка о доходах.pdf")  # the stored name is generated
     assert client.get("/media/" + attachment.file.name).status_code == 404
     assert client.get("/" + attachment.file.name).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [("ОГ-{year}-000001", True), ("ог-{year}-0000", True), ("ОГ-{year}", True), ("ОГ-{year}-1", False),
+     ("ОГ-{other}-000001", False)],
+)
+def test_a_number_with_its_year_is_searched_by_year_and_sequence(admin_client, appeal, query, found):
+    response = admin_client.get(
+        reverse("admin:appeals_appeal_changelist"), {"q": query.format(year=appeal.year, other=appeal.year - 1)}
+    )
+    assert (appeal.number in response.content.decode()) is found
