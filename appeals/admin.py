@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from appeals.models import (
     AccessLogEntry,
     Answer,
+    AnswerFile,
     Appeal,
     AppealEvent,
     AppealQuestion,
@@ -488,6 +489,8 @@ class AppealAdmin(admin.ModelAdmin):
             path("<int:appeal_id>/attachments/<int:attachment_id>/", wrap(staff.download_attachment),
                  name="appeals_appeal_attachment"),
             path("<int:appeal_id>/answer.pdf", wrap(staff.download_answer), name="appeals_appeal_answer_pdf"),
+            path("<int:appeal_id>/answer/files/<int:file_id>/", wrap(staff.download_answer_file),
+                 name="appeals_appeal_answer_file"),
             path("<int:appeal_id>/step/<slug:code>/", wrap(staff.step_view), name="appeals_appeal_step"),
         ]
         return urls + super().get_urls()
@@ -542,6 +545,10 @@ class AppealAdmin(admin.ModelAdmin):
             "linked": list(access.visible_appeals(user, appeal.linked_appeals.all()).order_by("received_at")),
             "document_requests": list(DocumentRequest.objects.filter(appeal=appeal).select_related("body")),
             "answer": answer,
+            "answer_files": [
+                {"file": enclosure, "url": reverse("admin:appeals_appeal_answer_file", args=[appeal.pk, enclosure.pk])}
+                for enclosure in (AnswerFile.objects.filter(answer=answer) if answer is not None else [])
+            ],
             "answer_pdf_url": reverse("admin:appeals_appeal_answer_pdf", args=[appeal.pk])
             if answer is not None and answer.status == Answer.Status.SIGNED and answer.pdf else "",
             "outgoing": [

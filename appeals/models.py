@@ -87,7 +87,7 @@ class Applicant(models.Model):
         return f"{self.last_name} {initials}".strip()
 
 
-def attachment_upload_to(instance: Attachment, filename: str) -> str:
+def attachment_upload_to(instance: models.Model, filename: str) -> str:
     """Generate the stored name: the citizen's file name is kept only as data."""
     extension = PurePosixPath(filename).suffix.lower()
     return f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
@@ -428,6 +428,26 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return self.outgoing_number or f"{self.appeal_id}"
+
+
+class AnswerFile(models.Model):
+    """An enclosure of the answer (a copy of an order, a schedule): sent after the answer's pages."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(_("файл"), upload_to=attachment_upload_to, storage=attachments_storage, max_length=200)
+    original_name = models.CharField(_("имя файла"), max_length=255)
+    content_type = models.CharField(_("тип"), max_length=64)
+    size = models.PositiveIntegerField(_("размер, байт"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("загружен"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("приложение к ответу")
+        verbose_name_plural = _("приложения к ответу")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class DocumentRequest(models.Model):

@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from appeals import attachments
 from appeals.forms import ApplicantNamesMixin, MultipleFileField, TopicChoiceField
 from appeals.models import (
+    Answer,
+    AnswerFile,
     Appeal,
     AppealKind,
     Art11Case,
@@ -272,15 +274,56 @@ class ExtendForm(StepForm):
     reason = comment_field(required=True, label=_("Основание продления"))
 
 
+def check_files(uploads: list[UploadedFile]) -> list[tuple[UploadedFile, attachments.CheckedFile]]:
+    """Check files by content and their total size, as the citizen's form does; raise every error at once."""
+    if len(uploads) > attachments.MAX_FILES:
+        raise ValidationError(_("Можно приложить не более %(max)s файлов."), code="too_many_files",
+                              params={"max": attachments.MAX_FILES})
+    accepted: list[tuple[UploadedFile, attachments.CheckedFile]] = []
+    errors: list[ValidationError] = []
+    total = 0
+    for upload in uploads:
+        try:
+            checked = attachments.check_attachment(upload)
+            attachments.check_total_size([total, checked.size])
+        except ValidationError as exc:
+            errors.append(exc)
+            continue
+        accepted.append((upload, checked))
+        total += checked.size
+    if errors:
+        raise ValidationError(errors)
+    return accepted
+
+
 class DraftAnswerForm(StepForm):
     text = forms.CharField(label=_("Текст ответа"), widget=forms.Textarea(attrs={"rows": 18, "cols": 100}),
                            max_length=100_000, error_messages={"required": _("Текст ответа пуст.")})
+    enclosures = MultipleFileField(
+        label=_("Приложения"), required=False,
+        help_text=_("PDF, JPG или JPEG: они будут приложены к ответу после его страниц."),
+    )
+    remove_files = forms.ModelMultipleChoiceField(
+        label=_("Убрать приложения"), queryset=AnswerFile.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        answer = getattr(self.appeal, "answer", None)
+        self.accepted_files: list[tuple[UploadedFile, attachments.CheckedFile]] = []
+        answer = Answer.objects.filter(appeal=self.appeal).first()
         if answer is not None and not self.is_bound:
             self.initial["text"] = answer.text
+        enclosures = AnswerFile.objects.filter(answer=answer) if answer is not None else AnswerFile.objects.none()
+        field = cast(forms.ModelMultipleChoiceField, self.fields["remove_files"])
+        field.queryset = enclosures
+        if not enclosures.exists():
+            del self.fields["remove_files"]
+
+    def clean_enclosures(self) -> list[UploadedFile]:
+        uploads: list[UploadedFile] = self.cleaned_data["enclosures"]
+        self.accepted_files = check_files(uploads)
+        return uploads
 
 
 class SubmitAnswerForm(StepForm):
@@ -400,22 +443,7 @@ class EntryForm(ApplicantNamesMixin, forms.Form):
     def clean_scans(self) -> list[UploadedFile]:
         """Check each scan by content and the total size, as the citizen form does."""
         uploads: list[UploadedFile] = self.cleaned_data["scans"]
-        errors: list[ValidationError] = []
-        total = 0
-        if len(uploads) > attachments.MAX_FILES:
-            raise ValidationError(_("Можно приложить не более %(max)s файлов."), code="too_many_files",
-                                  params={"max": attachments.MAX_FILES})
-        for upload in uploads:
-            try:
-                checked = attachments.check_attachment(upload)
-                attachments.check_total_size([total, checked.size])
-            except ValidationError as exc:
-                errors.append(exc)
-                continue
-            self.accepted_files.append((upload, checked))
-            total += checked.size
-        if errors:
-            raise ValidationError(errors)
+        self.accepted_files = check_files(uploads)
         return uploads
 
     def clean(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ The layout, in millimetres from the top left corner of the sheet:
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import re
 from pathlib import Path
@@ -26,6 +27,8 @@ from typing import Any, cast
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
+from PIL import Image
+from pypdf import PdfWriter
 
 # fontTools reports every table it subsets at INFO: a dozen lines per letter.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -269,3 +272,27 @@ def answer_pdf(context: dict[str, Any]) -> bytes:
     context = services.letter_context(context["appeal"], context)
     rendered = services.render_letter("answer", context)
     return services.letter_pdf(rendered, context, addressee_lines=services.citizen_addressee(context["appeal"]))
+
+
+def with_enclosures(letter: bytes, enclosures: list[tuple[str, bytes]]) -> bytes:
+    """The letter followed by its enclosures, as one PDF: what the citizen receives, by e-mail or on paper.
+
+    `enclosures` are (content type, bytes) of files already checked by
+    content (appeals.attachments): a PDF's pages are appended as they are,
+    a JPEG becomes a page of its own at 150 dpi.
+    """
+    if not enclosures:
+        return letter
+    writer = PdfWriter()
+    writer.append(io.BytesIO(letter))
+    for content_type, content in enclosures:
+        if content_type == "application/pdf":
+            writer.append(io.BytesIO(content))
+        else:
+            with Image.open(io.BytesIO(content)) as image:
+                page = io.BytesIO()
+                image.convert("RGB").save(page, "PDF", resolution=150)
+            writer.append(io.BytesIO(page.getvalue()))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

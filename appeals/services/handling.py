@@ -17,6 +17,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from django.utils.translation import gettext as _
 from appeals import deadlines, tokens
 from appeals.models import (
     Answer,
+    AnswerFile,
     Appeal,
     AppealEvent,
     AppealQuestion,
@@ -39,6 +41,7 @@ from appeals.models import (
     DocumentRequest,
     OutgoingCounter,
     QuestionResult,
+    attachments_storage,
 )
 from appeals.services import access, terms
 from appeals.services.intake import AppealError, format_number, next_sequence, queue_acknowledgement
@@ -438,8 +441,15 @@ def _require_executor(appeal: Appeal, user) -> None:
         raise AppealPermissionError(_("Ответ готовит исполнитель, которому поручено обращение."))
 
 
-def save_answer_draft(appeal: Appeal, user, *, text: str) -> Answer:
-    """Write or rewrite the draft of the answer."""
+def save_answer_draft(appeal: Appeal, user, *, text: str, files: Sequence[tuple[Any, Any]] = (),
+                      remove_files: Sequence[int] = ()) -> Answer:
+    """Write or rewrite the draft of the answer, add enclosures and take some off.
+
+    `files` are (uploaded file, CheckedFile) pairs already checked by
+    content; `remove_files` are ids of this answer's enclosures.
+    """
+    from appeals.services.intake import store_checked_file
+
     _require(user, "draft_answer")
     if not text.strip():
         raise AppealError(_("Текст ответа пуст."))
@@ -452,8 +462,26 @@ def save_answer_draft(appeal: Appeal, user, *, text: str) -> Answer:
             answer.text, answer.drafted_by, answer.drafted_at = text, user, timezone.now()
             answer.status = Answer.Status.DRAFT
             answer.save(update_fields=["text", "drafted_by", "drafted_at", "status"])
-        record(appeal, "answer.drafted", user=user, after={"length": len(text)})
+        removed = list(AnswerFile.objects.filter(answer=answer, pk__in=remove_files))
+        AnswerFile.objects.filter(pk__in=[enclosure.pk for enclosure in removed]).delete()
+        # The files go once their rows are gone for good.
+        transaction.on_commit(partial(_delete_files, [enclosure.file.name or "" for enclosure in removed]))
+        added = [store_checked_file(AnswerFile, upload, checked, name="enclosure", answer=answer)
+                 for upload, checked in files]
+        changes: dict[str, Any] = {"length": len(text)}
+        if added:
+            changes["added_files"] = [enclosure.original_name for enclosure in added]
+        if removed:
+            changes["removed_files"] = [enclosure.original_name for enclosure in removed]
+        record(appeal, "answer.drafted", user=user, after=changes)
     return answer
+
+
+def _delete_files(names: list[str]) -> None:
+    storage = attachments_storage()
+    for name in names:
+        if name:
+            storage.delete(name)
 
 
 def submit_answer(appeal: Appeal, user, *, comment: str = "") -> Appeal:
@@ -501,7 +529,7 @@ def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int
     measures were taken. The answer's PDF is rendered once here and kept: it
     is the document sent, by e-mail or by post as the citizen chose.
     """
-    from letters.pdf import answer_pdf
+    from letters.pdf import answer_pdf, with_enclosures
 
     _require(user, "sign_answer")
     if not signer_position.strip():
@@ -530,7 +558,11 @@ def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int
         answer.outgoing_number = next_outgoing_number(timezone.localdate(now).year)
         answer.outgoing_date = timezone.localdate(now)
         context = _letter_context(appeal, **answer_context(answer))
-        pdf = answer_pdf(context)
+        enclosures = []
+        for enclosure in AnswerFile.objects.filter(answer=answer):
+            with enclosure.file.open("rb") as handle:
+                enclosures.append((enclosure.content_type, handle.read()))
+        pdf = with_enclosures(answer_pdf(context), enclosures)
         answer.pdf.save(f"{appeal.number}.pdf", ContentFile(pdf), save=False)
         answer.save()
         _close(appeal, Status.ANSWERED, "answer.signed", user=user,

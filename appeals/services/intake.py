@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -26,7 +26,7 @@ from appeals import attachments as attachment_checks
 from appeals import tokens
 from appeals.attachments import CheckedFile
 from appeals.identification import Identity
-from appeals.models import APPLICANT_FIELDS, Appeal, AppealEvent, Attachment, Draft, RegistrationCounter
+from appeals.models import APPLICANT_FIELDS, AnswerFile, Appeal, AppealEvent, Attachment, Draft, RegistrationCounter
 from appeals.services import terms
 from classifiers.models import Topic
 from outbox.services import queue_rendered_email
@@ -62,37 +62,45 @@ def create_draft() -> Draft:
     return Draft.objects.create()
 
 
-def _store(upload: UploadedFile, checked: CheckedFile, *, name: str, **owner: Any) -> Attachment:
-    """Store a checked file under a generated name, with its row; no row, no file."""
+StoredFile = TypeVar("StoredFile", Attachment, AnswerFile)
+
+
+def store_checked_file(
+    model: type[StoredFile], upload: UploadedFile, checked: CheckedFile, *, name: str, **owner: Any
+) -> StoredFile:
+    """Store a checked file under a generated name, with its row (an Attachment or an AnswerFile).
+
+    No row, no file: if the row cannot be saved the file is deleted again.
+    """
     content = attachment_checks.sanitized_content(upload, checked)
     digest = hashlib.sha256()
     for chunk in content.chunks():
         digest.update(chunk)
     content.seek(0)
-    attachment = Attachment(
+    stored = model(
         original_name=(upload.name or name)[:255],
         content_type=checked.content_type,
         size=content.size,
         sha256=digest.hexdigest(),
         **owner,
     )
-    attachment.file.save(f"{name}{checked.extension}", content, save=False)
+    stored.file.save(f"{name}{checked.extension}", content, save=False)
     try:
-        attachment.save()
+        stored.save()
     except Exception:
-        attachment.file.delete(save=False)
+        stored.file.delete(save=False)
         raise
-    return attachment
+    return stored
 
 
 def store_files(draft: Draft, accepted: Iterable[tuple[UploadedFile, CheckedFile]]) -> list[Attachment]:
     """Keep files that passed their checks with the draft, under generated names."""
-    return [_store(upload, checked, name="upload", draft=draft) for upload, checked in accepted]
+    return [store_checked_file(Attachment, upload, checked, name="upload", draft=draft) for upload, checked in accepted]
 
 
 def store_scan(appeal: Appeal, upload: UploadedFile, checked: CheckedFile) -> Attachment:
     """Keep the scan of a paper appeal entered by the registrar, checked like a citizen's file."""
-    return _store(upload, checked, name="scan", appeal=appeal)
+    return store_checked_file(Attachment, upload, checked, name="scan", appeal=appeal)
 
 
 def remove_files(draft: Draft, items: Iterable[Attachment]) -> None:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from appeals import staff_forms as sf
-from appeals.models import AccessLogEntry, Answer, Appeal, Attachment
+from appeals.models import AccessLogEntry, Answer, AnswerFile, Appeal, Attachment
 from appeals.services import access, handling
 from appeals.services.intake import AppealError
 
@@ -104,7 +104,10 @@ def _extend(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
 
 
 def _draft_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
-    handling.save_answer_draft(appeal, user, text=data["text"])
+    handling.save_answer_draft(
+        appeal, user, text=data["text"], files=data["_accepted_files"],
+        remove_files=[enclosure.pk for enclosure in data.get("remove_files") or ()],
+    )
     return gettext("Проект ответа сохранён.")
 
 
@@ -190,11 +193,12 @@ def step_view(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, cod
     if not user.has_perm(f"appeals.{action.permission}"):
         raise PermissionDenied
     if request.method == "POST":
-        form = action.form_class(request.POST, appeal=appeal, user=user)
+        form = action.form_class(request.POST, request.FILES, appeal=appeal, user=user)
         if form.is_valid():
             data = dict(form.cleaned_data)
             if isinstance(form, sf.SignAnswerForm):
                 data["_results"] = form.results()
+            data["_accepted_files"] = getattr(form, "accepted_files", [])
             try:
                 message = action.run(appeal, user, data)
             except AppealError as exc:
@@ -251,6 +255,18 @@ def download_answer(model_admin: ModelAdmin, request: HttpRequest, appeal_id: in
     name = f"{answer.outgoing_number or appeal.number}.pdf".replace("/", "-")
     log_access(request, appeal, AccessLogEntry.Action.DOWNLOAD, gettext("ответ %(name)s") % {"name": name})
     return _private_file(answer.pdf, name, "application/pdf")
+
+
+def download_answer_file(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, file_id: int
+                         ) -> FileResponse:
+    """Serve an enclosure of the answer to staff who may see the appeal and download its files."""
+    appeal = get_object_or_404(model_admin.get_queryset(request), pk=appeal_id)
+    if not (model_admin.has_view_permission(request, appeal) and request.user.has_perm("appeals.download_attachment")):
+        raise PermissionDenied
+    enclosure = get_object_or_404(AnswerFile, pk=file_id, answer__appeal=appeal)
+    log_access(request, appeal, AccessLogEntry.Action.DOWNLOAD,
+               gettext("приложение к ответу %(name)s") % {"name": enclosure.original_name})
+    return _private_file(enclosure.file, enclosure.original_name, enclosure.content_type)
 
 
 def entry_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:

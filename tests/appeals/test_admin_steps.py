@@ -436,3 +436,52 @@ def test_the_list_counts_at_most_its_cap(admin_client, monkeypatch):
     assert "более 3 обращений" in html
     monkeypatch.setattr(CappedCountPaginator, "COUNT_CAP", 10)
     assert "5 обращения" in admin_client.get("/admin/appeals/appeal/").content.decode()
+
+
+def test_the_answer_carries_its_enclosures_after_its_pages(client, roles):
+    from io import BytesIO
+
+    from django.core.files.storage import storages
+    from pypdf import PdfReader
+
+    from appeals.models import AnswerFile
+    from outbox.models import OutgoingMessage
+    from tests.factories import make_jpeg
+
+    appeal = roles.appeal("in_work")
+    client.force_login(roles.executor_a)
+    text = {"text": "Направляем копию приказа о переводе."}
+    bad = post_step(client, appeal, "draft_answer", {**text, "enclosures": [upload("приказ.pdf", b"not a pdf")]})
+    assert bad.status_code == 200 and "приказ.pdf" in bad.content.decode()
+    assert not AnswerFile.objects.exists()  # a refused file leaves nothing behind
+    response = post_step(client, appeal, "draft_answer", {
+        **text,
+        "enclosures": [upload("Приказ № 12.pdf", make_pdf(pages=2)), upload("Справка.jpg", make_jpeg((800, 600))),
+                       upload("Лишнее.pdf", make_pdf())],
+    })
+    assert response.status_code == 302
+    extra = AnswerFile.objects.get(original_name="Лишнее.pdf")
+    assert post_step(client, appeal, "draft_answer", {**text, "remove_files": [extra.pk]}).status_code == 302
+    assert sorted(AnswerFile.objects.values_list("original_name", flat=True)) == ["Приказ № 12.pdf", "Справка.jpg"]
+    page = client.get(page_url(appeal)).content.decode()
+    assert "Приложения к ответу" in page and "Справка.jpg" in page
+    enclosure = AnswerFile.objects.get(original_name="Справка.jpg")
+    download = client.get(reverse("admin:appeals_appeal_answer_file", args=[appeal.pk, enclosure.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"\xff\xd8"
+    assert AccessLogEntry.objects.filter(appeal=appeal, action="download", detail__contains="Справка.jpg").exists()
+    client.force_login(roles.executor_b)  # another department: nothing
+    assert client.get(reverse("admin:appeals_appeal_answer_file", args=[appeal.pk, enclosure.pk])).status_code == 404
+
+    client.force_login(roles.executor_a)
+    post_step(client, appeal, "submit_answer", {})
+    client.force_login(roles.head)
+    question = appeal.questions.get()
+    post_step(client, appeal, "sign_answer", {"signer_position": "Проректор", f"result_{question.pk}": "explained"})
+    appeal.refresh_from_db()
+    signed = PdfReader(BytesIO(appeal.answer.pdf.read()))
+    letter_pages = len(signed.pages) - 3  # the letter, then 2 pages of the order and 1 of the photo
+    assert letter_pages >= 1 and appeal.number in signed.pages[0].extract_text()
+    # The e-mail carries the same document: the letter with its enclosures.
+    message = OutgoingMessage.objects.get(appeal=appeal, kind="letters.answer")
+    with storages["attachments"].open(message.attachment_path) as mailed:
+        assert len(PdfReader(BytesIO(mailed.read())).pages) == len(signed.pages)
