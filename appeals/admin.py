@@ -112,6 +112,8 @@ EXTRA_FIELD_LABELS = {
     "due": _("срок"),
     "answered_on": _("ответ получен"),
     "linked_appeals": _("связанные обращения"),
+    "added_files": _("добавлены приложения"),
+    "removed_files": _("убраны приложения"),
 }
 
 
