@@ -1,0 +1,45 @@
+"""Data migrations of the appeals app, run forwards on rows made at the state before them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(autouse=True)
+def back_to_the_latest_state():
+    """Leave the database as the other tests expect it: every migration applied."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def migrate(target: tuple[str, str]):
+    executor = MigrationExecutor(connection)
+    executor.migrate([target])
+    executor.loader.build_graph()
+    return executor.loader.project_state([target]).apps
+
+
+def test_appeals_received_before_case_handling_get_their_registration_term():
+    old = migrate(("appeals", "0006_answer_files"))
+    Appeal = old.get_model("appeals", "Appeal")
+    Topic = old.get_model("classifiers", "Topic")
+    topic = Topic.objects.filter(level=4).first()
+    received = timezone.make_aware(timezone.datetime(2026, 4, 6, 10, 0))
+    Appeal.objects.create(
+        number="ОГ-2026-000001", year=2026, sequence=1, received_at=received, topic=topic,
+        topic_code=topic.code, topic_title=topic.title, kind="primary", text="Текст", identification_method="email",
+        identified_as="a@mail.ru", access_code_hash="x", last_name="Иванова", first_name="Мария",
+        address="Москва", postal_index="119034", phone="+79161234567", email="a@mail.ru", reply_method="email",
+    )
+    new = migrate(("appeals", "0007_backfill_terms"))
+    appeal = new.get_model("appeals", "Appeal").objects.get()
+    # Received on Monday 6 April 2026: 3 days later, Thursday 9 April, a working day.
+    assert appeal.registration_due == date(2026, 4, 9) and appeal.next_due == date(2026, 4, 9)
