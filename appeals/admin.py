@@ -545,6 +545,10 @@ class AppealAdmin(admin.ModelAdmin):
                 for row in terms.explain(appeal)
             ],
             "linked": list(access.visible_appeals(user, appeal.linked_appeals.all()).order_by("received_at")),
+            "earlier": list(
+                access.visible_appeals(user, worklists.earlier_appeals_of_author(appeal))
+                .exclude(pk__in=appeal.linked_appeals.values("pk")).order_by("-received_at")[:10]
+            ),
             "document_requests": list(DocumentRequest.objects.filter(appeal=appeal).select_related("body")),
             "answer": answer,
             "answer_files": [

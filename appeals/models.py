@@ -288,6 +288,8 @@ class Appeal(Applicant):
                 fields=["department", "next_due"], name="appeal_dept_due_idx",
                 condition=models.Q(closed_at__isnull=True),
             ),
+            # The same citizen's earlier appeals (worklists.earlier_appeals_of_author).
+            models.Index(fields=["email"], name="appeal_email_idx"),
             # The 7-day decision filter and the front-page flags.
             models.Index(fields=["status", "registered_at"], name="appeal_status_reg_idx"),
             models.Index(fields=["executor", "next_due"], name="appeal_executor_due_idx"),

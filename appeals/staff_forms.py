@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import EmailValidator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +33,7 @@ from appeals.models import (
     QuestionResult,
     ReplyMethod,
 )
-from appeals.services import access
+from appeals.services import access, worklists
 from appeals.validators import normalize_phone, validate_postal_index
 from classifiers.codes import QUESTION_LEVEL
 from classifiers.models import ExternalBody, Topic
@@ -204,13 +204,8 @@ class LinkForm(StepForm):
     comment = comment_field()
 
     def suggestions(self) -> list[Appeal]:
-        """Earlier appeals of the same author (the same surname or e-mail) the official may see."""
-        same_author = Q(surname_key=self.appeal.surname_key)
-        if self.appeal.email:
-            same_author |= Q(email__iexact=self.appeal.email)
-        earlier = Appeal.objects.filter(same_author, received_at__lt=self.appeal.received_at).exclude(
-            pk=self.appeal.pk
-        )
+        """Earlier appeals of the same author the official may see, not linked yet."""
+        earlier = worklists.earlier_appeals_of_author(self.appeal)
         linked = set(self.appeal.linked_appeals.values_list("pk", flat=True))
         return [
             appeal for appeal in access.visible_appeals(self.user, earlier).order_by("-received_at")[:10]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from appeals.models import Appeal
@@ -55,6 +55,20 @@ def unregistered_late(queryset: QuerySet[Appeal] | None = None, *, now: datetime
 def decision_late(queryset: QuerySet[Appeal] | None = None, *, now: datetime | None = None) -> QuerySet[Appeal]:
     now = now or timezone.now()
     return decision_pending(queryset).filter(registered_at__lt=now - DECISION_FLAG_AFTER)
+
+
+def earlier_appeals_of_author(appeal: Appeal) -> QuerySet[Appeal]:
+    """The same citizen's earlier appeals: the same full name, or the same e-mail address.
+
+    Whoever picks an appeal up sees the person's history (repeated appeals
+    are linked to it, art. 11 part 5 counts them). Served by
+    appeal_surname_key_idx and appeal_email_idx.
+    """
+    same_author = Q(surname_key=appeal.surname_key, first_name__iexact=appeal.first_name,
+                    patronymic__iexact=appeal.patronymic)
+    if appeal.email:
+        same_author |= Q(email=appeal.email)
+    return Appeal.objects.filter(same_author, received_at__lt=appeal.received_at).exclude(pk=appeal.pk)
 
 
 # The admin's "что требует внимания" filter: its URL values and querysets.

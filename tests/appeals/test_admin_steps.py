@@ -485,3 +485,15 @@ def test_the_answer_carries_its_enclosures_after_its_pages(client, roles):
     message = OutgoingMessage.objects.get(appeal=appeal, kind="letters.answer")
     with storages["attachments"].open(message.attachment_path) as mailed:
         assert len(PdfReader(BytesIO(mailed.read())).pages) == len(signed.pages)
+
+
+def test_the_appeal_page_shows_the_same_citizens_earlier_appeals(client, roles):
+    earlier = make_appeal(received_at=timezone.now() - timedelta(days=60))
+    stranger = make_appeal(first_name="Анна", email="anna@mail.ru", received_at=timezone.now() - timedelta(days=50))
+    by_email = make_appeal(last_name="Сидорова", first_name="Мария", received_at=timezone.now() - timedelta(days=40))
+    appeal = make_appeal()
+    client.force_login(roles.registrar)
+    page = client.get(page_url(appeal)).content.decode()
+    assert "Прежние обращения этого заявителя" in page
+    assert earlier.number in page and by_email.number in page  # the same name; the same e-mail
+    assert stranger.number not in page  # another Иванова with another address
