@@ -345,6 +345,9 @@ def decide_art11(appeal: Appeal, user, *, case: str, comment: str, published_url
     if forward_to is not None and case != Art11Case.NO_NAME_OR_ADDRESS:
         raise AppealError(_("В правоохранительный орган направляется только обращение без фамилии или адреса "
                             "(ч. 1 ст. 11)."))
+    if forward_to is not None and not forward_to.is_law_enforcement:
+        raise AppealError(_("Обращение о противоправном деянии направляется в правоохранительный орган "
+                            "(ч. 1 ст. 11): выберите орган, отмеченный как правоохранительный."))
     with transaction.atomic():
         appeal = _lock(appeal, user)
         _require_state(appeal, [Status.REGISTERED, Status.IN_WORK], _("принять решение по статье 11"))

@@ -189,6 +189,10 @@ def test_an_anonymous_report_of_an_offence_is_forwarded_to_law_enforcement(roles
     handling.decide_art11(appeal, roles.registrar, case=Art11Case.NO_NAME_OR_ADDRESS, comment="Нет фамилии",
                           forward_to=police)
     assert kinds(appeal)[1:] == ["letters.art11_part1_forward"]
+    other = roles.appeal("registered")
+    with pytest.raises(AppealError, match="правоохранительный"):
+        handling.decide_art11(other, roles.registrar, case=Art11Case.NO_NAME_OR_ADDRESS, comment="Нет фамилии",
+                              forward_to=external_body())
     assert OutgoingMessage.objects.get(kind="letters.art11_part1_forward").to == "mvd@mvd.ru"
 
 
