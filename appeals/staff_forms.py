@@ -373,7 +373,7 @@ class AssignSelectedForm(forms.Form):
 
 # --- entry of appeals that came by post, in person or through ПОС ---------------
 class EntryForm(ApplicantNamesMixin, forms.Form):
-    channel = forms.ChoiceField(label=_("Канал поступления"), choices=ENTRY_CHANNELS)
+    channel = forms.ChoiceField(label=_("Канал поступления"), choices=ENTRY_CHANNELS, initial=Channel.POST)
     received_at = forms.DateTimeField(
         label=_("Дата и время поступления"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
