@@ -137,6 +137,19 @@ class RedirectForm(StepForm):
     comment = comment_field()
 
 
+class CopiesForm(StepForm):
+    bodies = forms.ModelMultipleChoiceField(
+        label=_("Органы, которым направляются копии"), queryset=ExternalBody.objects.filter(is_active=True),
+        help_text=_("Ч. 4 ст. 8: когда вопросы обращения относятся к компетенции нескольких органов."),
+        error_messages={"required": _("Выберите органы, которым направляются копии.")},
+    )
+    comment = comment_field()
+
+
+class ReturnComplaintForm(StepForm):
+    comment = comment_field(required=True, label=_("Почему жалобу некому направить"))
+
+
 class Art11Form(StepForm):
     case = forms.ChoiceField(
         label=_("Основание"), choices=ART11_CHOICES, error_messages={"required": _("Выберите основание.")},

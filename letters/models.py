@@ -17,6 +17,9 @@ class LetterKind(models.TextChoices):
     REGISTERED = "registered", _("Обращение зарегистрировано")
     REDIRECT = "redirect", _("Уведомление о переадресации по компетенции (ч. 3 ст. 8)")
     REDIRECT_BODY = "redirect_body", _("Сопроводительное письмо в орган при переадресации (ч. 3 ст. 8)")
+    COPIES = "copies", _("Уведомление о направлении копий в другие органы (ч. 4 ст. 8)")
+    COPIES_BODY = "copies_body", _("Сопроводительное письмо к копии обращения (ч. 4 ст. 8)")
+    COMPLAINT_RETURNED = "complaint_returned", _("Возврат жалобы, которую некому направить (ч. 7 ст. 8)")
     ART11_PART1_FORWARD = "art11_part1_forward", _(
         "Направление анонимного обращения о противоправном деянии (ч. 1 ст. 11)"
     )
@@ -34,7 +37,9 @@ class LetterKind(models.TextChoices):
 
 
 # Letters addressed to another body, not to the citizen.
-TO_BODY_KINDS = frozenset({LetterKind.REDIRECT_BODY, LetterKind.ART11_PART1_FORWARD, LetterKind.DOCUMENTS_REQUEST})
+TO_BODY_KINDS = frozenset({
+    LetterKind.REDIRECT_BODY, LetterKind.COPIES_BODY, LetterKind.ART11_PART1_FORWARD, LetterKind.DOCUMENTS_REQUEST,
+})
 
 
 class LetterTemplate(models.Model):

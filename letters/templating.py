@@ -61,6 +61,9 @@ KIND_VARIABLES: dict[str, list[tuple[str, str]]] = {
     "registered": [("due_date", "срок ответа (дата)")],
     "redirect": [BODY],
     "redirect_body": [BODY],
+    "copies": [("bodies", "органы, которым направлены копии: у каждого name, postal_address, email")],
+    "copies_body": [BODY],
+    "complaint_returned": [("reason", "чьё решение или действие обжалуется")],
     "art11_part1_forward": [BODY],
     "art11_part2": [],
     "art11_part3": [],
@@ -168,6 +171,12 @@ def sample_context(kind: str) -> dict[str, Any]:
         "reason": "необходимость получить документы из другого органа",
         "published_url": "https://www.linguanet.ru/answers/1/",
         "answer_text": "Перевод на бюджетное место проводится в порядке, установленном локальным актом.",
+        "bodies": [
+            SimpleNamespace(name="Министерство науки и высшего образования Российской Федерации",
+                            postal_address="125009, г. Москва, ул. Тверская, д. 11, стр. 1", email=""),
+            SimpleNamespace(name="Департамент образования и науки города Москвы",
+                            postal_address="129090, г. Москва, Большая Спасская ул., д. 15", email=""),
+        ],
     }
     for variable, _description in KIND_VARIABLES.get(kind, []):
         name = variable.split(".", 1)[0]

@@ -313,16 +313,67 @@ def redirect_appeal(appeal: Appeal, user, *, body: ExternalBody, comment: str = 
     with transaction.atomic():
         appeal = _lock(appeal, user)
         _require_state(appeal, [Status.REGISTERED, Status.IN_WORK], _("переадресовать"))
-        if body.pk == appeal.complaint_against_body_id:
-            raise AppealError(_("Жалобу нельзя направлять в орган, решение или действие которого обжалуется "
-                                "(ч. 6 ст. 8 Федерального закона № 59-ФЗ)."))
-        if not body.is_active:
-            raise AppealError(_("Орган отмечен как недействующий."))
+        _check_recipient_body(appeal, body)
         _set_results(appeal, QuestionResult.REDIRECTED)
         _close(appeal, Status.REDIRECTED, "appeal.redirected", user=user, comment=comment, redirected_to=body)
         _write_to_body(appeal, body, "redirect_body")
         _notify_citizen(appeal, "redirect", body=body)
     return appeal
+
+
+def send_copies(appeal: Appeal, user, *, bodies: Sequence[ExternalBody], comment: str = "") -> Appeal:
+    """Send copies to the other bodies competent for some of the questions (art. 8 part 4), telling the citizen.
+
+    The appeal stays where it is: the institution goes on with the questions
+    that are its own (or redirects it as a whole with redirect_appeal).
+    """
+    _require(user, "redirect_appeal")
+    bodies = list(dict.fromkeys(bodies))
+    if not bodies:
+        raise AppealError(_("Выберите органы, которым направляются копии."))
+    with transaction.atomic():
+        appeal = _lock(appeal, user)
+        _require_state(appeal, [Status.REGISTERED, Status.IN_WORK], _("направить копии"))
+        for body in bodies:
+            _check_recipient_body(appeal, body)
+        record(appeal, "appeal.copies_sent", user=user, comment=comment,
+               after={"copies_to": [body.name for body in bodies]})
+        for body in bodies:
+            _write_to_body(appeal, body, "copies_body")
+        _notify_citizen(appeal, "copies", bodies=bodies)
+    return appeal
+
+
+def return_complaint(appeal: Appeal, user, *, comment: str) -> Appeal:
+    """Return a complaint that can go to nobody competent (art. 8 part 7), explaining the right to go to court.
+
+    That is the case when the only competent body is the one whose decision
+    or action the complaint is about (part 6 forbids sending it there): the
+    registrar records it with set_complaint_subject first.
+    """
+    _require(user, "redirect_appeal")
+    if not comment.strip():
+        raise AppealError(_("Укажите, почему жалобу некому направить."))
+    with transaction.atomic():
+        appeal = _lock(appeal, user)
+        _require_state(appeal, [Status.REGISTERED, Status.IN_WORK], _("вернуть жалобу"))
+        body = appeal.complaint_against_body
+        if body is None:
+            raise AppealError(_("Жалоба возвращается, только если её нельзя направить в компетентный орган, "
+                                "потому что обжалуются его решение или действие (ч. 7 ст. 8): сначала укажите "
+                                "этот орган как объект жалобы."))
+        _set_results(appeal, QuestionResult.NO_ANSWER)
+        _close(appeal, Status.NO_ANSWER, "appeal.complaint_returned", user=user, comment=comment)
+        _notify_citizen(appeal, "complaint_returned", reason=body.name)
+    return appeal
+
+
+def _check_recipient_body(appeal: Appeal, body: ExternalBody) -> None:
+    if body.pk == appeal.complaint_against_body_id:
+        raise AppealError(_("Жалобу нельзя направлять в орган, решение или действие которого обжалуется "
+                            "(ч. 6 ст. 8 Федерального закона № 59-ФЗ)."))
+    if not body.is_active:
+        raise AppealError(_("Орган «%(body)s» отмечен как недействующий.") % {"body": body})
 
 
 def decide_art11(appeal: Appeal, user, *, case: str, comment: str, published_url: str = "",
@@ -623,6 +674,8 @@ STEPS: tuple[Step, ...] = (
     Step("register", "register_appeal", frozenset({Status.RECEIVED})),
     Step("assign", "assign_appeal", frozenset({Status.REGISTERED, Status.IN_WORK})),
     Step("redirect", "redirect_appeal", frozenset({Status.REGISTERED, Status.IN_WORK})),
+    Step("copies", "redirect_appeal", frozenset({Status.REGISTERED, Status.IN_WORK})),
+    Step("return_complaint", "redirect_appeal", frozenset({Status.REGISTERED, Status.IN_WORK})),
     Step("art11", "decide_art11", frozenset({Status.REGISTERED, Status.IN_WORK})),
     Step("terminate", "terminate_correspondence", frozenset({Status.REGISTERED, Status.IN_WORK, Status.ON_APPROVAL})),
     Step("complaint_subject", "register_appeal", frozenset(OPEN)),
@@ -655,6 +708,8 @@ def available_steps(appeal: Appeal, user) -> list[str]:
                 and not access.sees_all(user):
             continue
         if step.code == "submit_answer" and not Answer.objects.filter(appeal=appeal).exists():
+            continue
+        if step.code == "return_complaint" and appeal.complaint_against_body_id is None:
             continue
         steps.append(step.code)
     return steps

@@ -60,6 +60,18 @@ def _assign(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     return gettext("Обращение направлено на рассмотрение: %(department)s.") % {"department": data["department"]}
 
 
+def _copies(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
+    handling.send_copies(appeal, user, bodies=list(data["bodies"]), comment=data["comment"])
+    return gettext("Копии обращения направлены: %(bodies)s. Заявитель уведомлён.") % {
+        "bodies": "; ".join(str(body) for body in data["bodies"])
+    }
+
+
+def _return_complaint(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
+    handling.return_complaint(appeal, user, comment=data["comment"])
+    return gettext("Жалоба возвращена заявителю с разъяснением права обжалования в суде.")
+
+
 def _redirect(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     handling.redirect_appeal(appeal, user, body=data["body"], comment=data["comment"])
     return gettext("Обращение переадресовано: %(body)s. Заявитель уведомлён.") % {"body": data["body"]}
@@ -139,6 +151,9 @@ STEP_ACTIONS: dict[str, StepAction] = {action.code: action for action in (
     StepAction("assign", _("Направить в подразделение"), "assign_appeal", sf.AssignForm, _assign),
     StepAction("redirect", _("Переадресовать по компетенции"), "redirect_appeal", sf.RedirectForm, _redirect,
                final=True),
+    StepAction("copies", _("Направить копии (ч. 4 ст. 8)"), "redirect_appeal", sf.CopiesForm, _copies),
+    StepAction("return_complaint", _("Вернуть жалобу (ч. 7 ст. 8)"), "redirect_appeal", sf.ReturnComplaintForm,
+               _return_complaint, final=True),
     StepAction("art11", _("Без ответа по существу (ст. 11)"), "decide_art11", sf.Art11Form, _art11, final=True),
     StepAction("terminate", _("Прекратить переписку (ч. 5 ст. 11)"), "terminate_correspondence",
                sf.TerminateForm, _terminate, final=True),

@@ -35,7 +35,8 @@ def buttons(client, appeal: Appeal) -> set[str]:
     html = client.get(page_url(appeal)).content.decode()
     return {code for code in (
         "register", "assign", "redirect", "art11", "terminate", "complaint_subject", "link", "request_documents",
-        "documents_received", "extend", "draft_answer", "submit_answer", "return_answer", "sign_answer", "withdraw",
+        "documents_received", "extend", "copies", "return_complaint", "draft_answer", "submit_answer",
+        "return_answer", "sign_answer", "withdraw",
     ) if f'data-step="{code}"' in html}
 
 
@@ -58,7 +59,7 @@ def test_buttons_follow_available_steps(client, roles):
     client.force_login(roles.executor_a)
     assert buttons(client, appeal) == {"link", "request_documents", "draft_answer"}
     client.force_login(roles.head)
-    assert buttons(client, appeal) == {"assign", "redirect", "art11", "terminate", "extend"}
+    assert buttons(client, appeal) == {"assign", "redirect", "copies", "art11", "terminate", "extend"}
 
 
 def test_a_step_not_available_now_sends_back_with_a_message(client, roles):
@@ -497,3 +498,21 @@ def test_the_appeal_page_shows_the_same_citizens_earlier_appeals(client, roles):
     assert "Прежние обращения этого заявителя" in page
     assert earlier.number in page and by_email.number in page  # the same name; the same e-mail
     assert stranger.number not in page  # another Иванова with another address
+
+
+def test_copies_and_the_return_of_a_complaint_through_the_admin(client, roles):
+    appeal = roles.appeal("in_work")
+    ministry = external_body()
+    client.force_login(roles.registrar)
+    assert "copies" in buttons(client, appeal) and "return_complaint" not in buttons(client, appeal)
+    assert refused(post_step(client, appeal, "copies", {}), "Выберите органы, которым направляются копии.")
+    assert post_step(client, appeal, "copies", {"bodies": [ministry.pk]}).status_code == 302
+    assert AppealEvent.objects.filter(appeal=appeal, action="appeal.copies_sent").exists()
+    assert "Копии направлены в другие органы" in client.get(page_url(appeal)).content.decode()
+
+    post_step(client, appeal, "complaint_subject", {"body": ministry.pk})
+    assert "return_complaint" in buttons(client, appeal)
+    assert post_step(client, appeal, "return_complaint", {"comment": "Обжалуется решение министерства"}
+                     ).status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.status == Status.NO_ANSWER

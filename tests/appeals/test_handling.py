@@ -140,6 +140,44 @@ def test_a_complaint_is_never_redirected_to_the_body_it_complains_about(roles):
     assert appeal.status == Status.REGISTERED and not kinds(appeal)[1:]
 
 
+def test_copies_go_to_the_other_competent_bodies_and_the_appeal_stays_open(roles):
+    appeal = roles.appeal("in_work")
+    ministry = external_body()
+    city = external_body("Департамент образования и науки города Москвы", email="dogm@mos.ru")
+    handling.send_copies(appeal, roles.registrar, bodies=[ministry, city, ministry], comment="Часть вопросов")
+    appeal.refresh_from_db()
+    assert appeal.status == Status.IN_WORK and appeal.closed_at is None
+    assert kinds(appeal)[-3:] == ["letters.copies_body", "letters.copies_body", "letters.copies"]
+    notice = OutgoingMessage.objects.get(appeal=appeal, kind="letters.copies")
+    assert ministry.name in notice.body_text and city.name in notice.body_text
+    assert "частью 4 статьи 8" in notice.body_text
+    assert appeal.events.last().after == {"copies_to": [ministry.name, city.name]}
+
+
+def test_no_copy_goes_to_the_body_the_complaint_is_about(roles):
+    appeal = roles.appeal("registered")
+    body = external_body()
+    handling.set_complaint_subject(appeal, roles.registrar, body=body)
+    with pytest.raises(AppealError, match=r"ч\. 6 ст\. 8"):
+        handling.send_copies(appeal, roles.registrar, bodies=[body])
+    assert not OutgoingMessage.objects.filter(appeal=appeal, kind__startswith="letters.copies").exists()
+
+
+def test_a_complaint_nobody_else_may_consider_is_returned_with_the_right_to_go_to_court(roles):
+    appeal = roles.appeal("registered")
+    with pytest.raises(AppealError, match="объект жалобы"):
+        handling.return_complaint(appeal, roles.registrar, comment="Обжалуется решение министерства")
+    assert "return_complaint" not in handling.available_steps(appeal, roles.registrar)
+    body = external_body()
+    handling.set_complaint_subject(appeal, roles.registrar, body=body)
+    assert "return_complaint" in handling.available_steps(appeal, roles.registrar)
+    handling.return_complaint(appeal, roles.registrar, comment="Обжалуется решение министерства")
+    appeal.refresh_from_db()
+    assert appeal.status == Status.NO_ANSWER and appeal.closed_at and actions(appeal)[-1] == "appeal.complaint_returned"
+    notice = OutgoingMessage.objects.get(appeal=appeal, kind="letters.complaint_returned")
+    assert "частью 7 статьи 8" in notice.body_text and "в суд" in notice.body_text and body.name in notice.body_text
+
+
 def test_a_received_appeal_is_registered_before_it_is_redirected(roles):
     with pytest.raises(AppealError):
         handling.redirect_appeal(make_appeal(), roles.registrar, body=external_body())

@@ -69,6 +69,7 @@ def full_context(appeal: Appeal, **extra: Any) -> dict[str, Any]:
     context = {
         "institution": Institution.get_current(),
         "body": external_body(),
+        "bodies": [external_body()],
         "due_date": dt.date(2026, 4, 2),
         "reason": "необходимость запросить документы в другом органе",
         "published_url": "https://www.linguanet.ru/answers/perevod/",
