@@ -397,3 +397,15 @@ def test_a_term_ending_on_new_year_moves_off_the_holidays(roles):
     received = timezone.make_aware(timezone.datetime(2025, 12, 31, 12, 0))
     appeal = make_appeal(received_at=received)
     assert appeal.registration_due == date(2026, 1, 12)
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_a_raw_change_of_the_history(roles, require_postgres):
+    from django.db import DatabaseError, connection, transaction
+
+    event = roles.appeal("registered").events.get()
+    for sql in ("UPDATE appeals_appealevent SET comment = 'x' WHERE id = %s",
+                "DELETE FROM appeals_appealevent WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [event.pk])
+    assert AppealEvent.objects.get(pk=event.pk).comment == ""
