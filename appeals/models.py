@@ -118,6 +118,23 @@ def attachments_storage() -> Storage:
     return cast(Storage, _attachment_storage)
 
 
+class StoredFile(models.Model):
+    """A file checked by content (appeals.attachments), kept under a generated name in private storage."""
+
+    file = models.FileField(_("файл"), upload_to=attachment_upload_to, storage=attachments_storage, max_length=200)
+    original_name = models.CharField(_("имя файла"), max_length=255)
+    content_type = models.CharField(_("тип"), max_length=64)
+    size = models.PositiveIntegerField(_("размер, байт"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("загружен"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class Department(models.Model):
     """A unit of the institution that considers appeals; staff belong to one or more."""
 
@@ -432,24 +449,15 @@ class Answer(models.Model):
         return self.outgoing_number or f"{self.appeal_id}"
 
 
-class AnswerFile(models.Model):
+class AnswerFile(StoredFile):
     """An enclosure of the answer (a copy of an order, a schedule): sent after the answer's pages."""
 
     answer = models.ForeignKey(Answer, on_delete=models.PROTECT, related_name="files")
-    file = models.FileField(_("файл"), upload_to=attachment_upload_to, storage=attachments_storage, max_length=200)
-    original_name = models.CharField(_("имя файла"), max_length=255)
-    content_type = models.CharField(_("тип"), max_length=64)
-    size = models.PositiveIntegerField(_("размер, байт"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_at = models.DateTimeField(_("загружен"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("приложение к ответу")
         verbose_name_plural = _("приложения к ответу")
         ordering = ["uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class DocumentRequest(models.Model):
@@ -598,19 +606,14 @@ class Draft(models.Model):
         return self.expires_at <= timezone.now()
 
 
-class Attachment(models.Model):
+class Attachment(StoredFile):
     """A file checked by content; it belongs to a draft until the draft becomes an appeal."""
 
     draft = models.ForeignKey(Draft, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
     appeal = models.ForeignKey(
         Appeal, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
     )
-    file = models.FileField(_("файл"), upload_to=attachment_upload_to, storage=attachments_storage, max_length=200)
     original_name = models.CharField(_("имя файла у заявителя"), max_length=255)
-    content_type = models.CharField(_("тип"), max_length=64)
-    size = models.PositiveIntegerField(_("размер, байт"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_at = models.DateTimeField(_("загружен"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("вложение")
@@ -623,6 +626,3 @@ class Attachment(models.Model):
                 name="attachment_draft_xor_appeal",
             )
         ]
-
-    def __str__(self) -> str:
-        return self.original_name

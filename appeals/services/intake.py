@@ -26,7 +26,7 @@ from appeals import attachments as attachment_checks
 from appeals import tokens
 from appeals.attachments import CheckedFile
 from appeals.identification import Identity
-from appeals.models import APPLICANT_FIELDS, AnswerFile, Appeal, AppealEvent, Attachment, Draft, RegistrationCounter
+from appeals.models import APPLICANT_FIELDS, Appeal, AppealEvent, Attachment, Draft, RegistrationCounter, StoredFile
 from appeals.services import terms
 from classifiers.models import Topic
 from outbox.services import queue_rendered_email
@@ -62,12 +62,12 @@ def create_draft() -> Draft:
     return Draft.objects.create()
 
 
-StoredFile = TypeVar("StoredFile", Attachment, AnswerFile)
+FileRow = TypeVar("FileRow", bound=StoredFile)
 
 
 def store_checked_file(
-    model: type[StoredFile], upload: UploadedFile, checked: CheckedFile, *, name: str, **owner: Any
-) -> StoredFile:
+    model: type[FileRow], upload: UploadedFile, checked: CheckedFile, *, name: str, **owner: Any
+) -> FileRow:
     """Store a checked file under a generated name, with its row (an Attachment or an AnswerFile).
 
     No row, no file: if the row cannot be saved the file is deleted again.
