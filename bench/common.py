@@ -336,12 +336,14 @@ def code_version() -> dict[str, Any]:
     """The commit under test and whether the working tree differs from it (read-only git commands)."""
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=20).stdout.strip()
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=20).stdout
         except (OSError, subprocess.TimeoutExpired):
             return ""
 
-    changed = [line[3:] for line in git("status", "--porcelain").splitlines()]
-    return {"commit": git("rev-parse", "HEAD"), "changed_files": [f for f in changed if not f.startswith("bench/")]}
+    # Porcelain lines are "XY path": the status columns may begin with a space, so nothing is stripped.
+    changed = [line[3:] for line in git("status", "--porcelain").splitlines() if line]
+    return {"commit": git("rev-parse", "HEAD").strip(),
+            "changed_files": [f for f in changed if not f.startswith("bench/")]}
 
 
 def postgres_cpu(dbname: str) -> dict[int, float]:
