@@ -154,6 +154,14 @@ def _file_name(kind: str, number: str) -> str:
     return f"{label} {number}.pdf".replace("/", "-")
 
 
+def _queue(kind: str, to: str, rendered: RenderedLetter, *, appeal: Any,
+           attachment: tuple[str, str, str] | None) -> OutgoingMessage:
+    return queue_rendered_email(
+        kind=f"letters.{kind}", to=to, subject=rendered.subject, text=rendered.text, html=rendered.html,
+        appeal=appeal, attachment=attachment,
+    )
+
+
 def deliver_to_citizen(
     appeal: Any, kind: str, context: dict[str, Any], *, pdf: bytes | None = None, pdf_name: str | None = None
 ) -> OutgoingMessage | PostalLetter:
@@ -180,15 +188,7 @@ def deliver_to_citizen(
         attachment = None
         if pdf is not None:
             attachment = (pdf_name or _file_name(kind, appeal.number), store_pdf(pdf), "application/pdf")
-        return queue_rendered_email(
-            kind=f"letters.{kind}",
-            to=appeal.email,
-            subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
-            appeal=appeal,
-            attachment=attachment,
-        )
+        return _queue(kind, appeal.email, rendered, appeal=appeal, attachment=attachment)
     rendered = render_letter(kind, context)
     addressee = citizen_addressee(appeal)
     if pdf is None:
@@ -217,15 +217,8 @@ def deliver_to_body(body: Body, kind: str, context: dict[str, Any], *, appeal: A
     if body.email:
         context["attached_pdf"] = True
         rendered = render_letter(kind, context)
-        return queue_rendered_email(
-            kind=f"letters.{kind}",
-            to=body.email,
-            subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
-            appeal=appeal,
-            attachment=(_file_name(kind, appeal.number), store_pdf(content), "application/pdf"),
-        )
+        attachment = (_file_name(kind, appeal.number), store_pdf(content), "application/pdf")
+        return _queue(kind, body.email, rendered, appeal=appeal, attachment=attachment)
     index = re.search(r"\b\d{6}\b", body.postal_address or "")
     return PostalLetter.objects.create(
         appeal=appeal,
