@@ -245,9 +245,16 @@ class LinkForm(StepForm):
 
 
 class RequestDocumentsForm(StepForm):
+    # Courts, bodies of inquiry and of preliminary investigation are not
+    # offered (item 2 of art. 10 part 1); the service refuses them too.
     body = forms.ModelChoiceField(
-        label=_("Орган (организация)"), queryset=ExternalBody.objects.filter(is_active=True),
-        error_messages={"required": _("Выберите орган.")},
+        label=_("Орган (организация)"),
+        queryset=ExternalBody.objects.filter(is_active=True).exclude(kind__in=ExternalBody.NO_DOCUMENTS_REQUEST),
+        help_text=_("Суды, органы дознания и органы предварительного следствия не предлагаются: у них документы "
+                    "не запрашиваются (п. 2 ч. 1 ст. 10 Федерального закона № 59-ФЗ)."),
+        error_messages={"required": _("Выберите орган."),
+                        "invalid_choice": _("Выберите орган из списка: у судов, органов дознания и органов "
+                                            "предварительного следствия документы не запрашиваются.")},
     )
     text = forms.CharField(label=_("Что запрашивается"), widget=COMMENT_WIDGET, max_length=5000,
                            error_messages={"required": _("Укажите, какие документы запрашиваются.")})

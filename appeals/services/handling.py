@@ -438,10 +438,20 @@ def terminate_correspondence(appeal: Appeal, user, *, comment: str) -> Appeal:
 
 # --- during consideration -----------------------------------------------------------
 def request_documents(appeal: Appeal, user, *, body: ExternalBody, text: str) -> DocumentRequest:
-    """Request documents from another body (art. 10 part 2): it answers within 15 days."""
+    """Request documents from another body (art. 10 part 2): it answers within 15 days.
+
+    Item 2 of art. 10 part 1 excepts courts, bodies of inquiry and of
+    preliminary investigation: they are never asked (ExternalBody.kind).
+    """
     _require(user, "request_documents")
     if not text.strip():
         raise AppealError(_("Укажите, какие документы запрашиваются."))
+    if not body.accepts_documents_request:
+        raise AppealError(
+            _("Документы не запрашиваются у судов, органов дознания и органов предварительного следствия "
+              "(п. 2 ч. 1 ст. 10 Федерального закона № 59-ФЗ): «%(body)s» — %(kind)s.")
+            % {"body": body, "kind": body.get_kind_display()}
+        )
     with transaction.atomic():
         appeal = _lock(appeal, user)
         _require_state(appeal, [Status.IN_WORK], _("запросить документы"))
