@@ -33,7 +33,7 @@ from appeals.models import (
     QuestionResult,
     ReplyMethod,
 )
-from appeals.services import access, worklists
+from appeals.services import access, authorship, worklists
 from appeals.validators import normalize_phone, validate_postal_index
 from classifiers.codes import QUESTION_LEVEL
 from classifiers.models import ExternalBody, Topic
@@ -184,6 +184,10 @@ class Art11Form(StepForm):
 
 class TerminateForm(StepForm):
     comment = comment_field(required=True, label=_("Почему в обращении нет новых доводов"))
+
+    def earlier_answers(self) -> list[authorship.EarlierAnswer]:
+        """The linked appeals and whether each counts for art. 11 part 5: what the head decides on."""
+        return authorship.earlier_answers(self.appeal)
 
 
 class ComplaintSubjectForm(StepForm):

@@ -43,7 +43,7 @@ from appeals.models import (
     QuestionResult,
     attachments_storage,
 )
-from appeals.services import access, terms
+from appeals.services import access, authorship, terms
 from appeals.services.intake import AppealError, format_number, next_sequence, queue_acknowledgement
 from classifiers.models import ExternalBody, Institution, Topic
 
@@ -132,15 +132,20 @@ def record(
     )
 
 
-def _change(appeal: Appeal, action: str, *, user=None, actor_label: str = "", comment: str = "", **values: Any):
-    """Set fields on the locked appeal, recompute its terms, save, and write the history entry."""
+def _change(appeal: Appeal, action: str, *, user=None, actor_label: str = "", comment: str = "",
+            note: dict[str, Any] | None = None, **values: Any):
+    """Set fields on the locked appeal, recompute its terms, save, and write the history entry.
+
+    `note` adds to the entry what the step rested on beyond the fields (the
+    history is append-only: it is written now or never).
+    """
     names = list(values)
     before = _snapshot(appeal, [*names, "next_due"])
     for name, value in values.items():
         setattr(appeal, name, value)
     changed = terms.refresh_terms(appeal)
     appeal.save(update_fields=sorted({*names, *changed}))
-    after = _snapshot(appeal, [*names, "next_due"])
+    after = {**_snapshot(appeal, [*names, "next_due"]), **(note or {})}
     return record(appeal, action, user=user, actor_label=actor_label, comment=comment, before=before, after=after)
 
 
@@ -171,11 +176,11 @@ def _set_results(appeal: Appeal, result: str) -> None:
 
 
 def _close(appeal: Appeal, status: str, action: str, *, user=None, actor_label: str = "", comment: str = "",
-           **values: Any) -> AppealEvent:
+           note: dict[str, Any] | None = None, **values: Any) -> AppealEvent:
     now = timezone.now()
     extra = {"decided_at": appeal.decided_at or now}
     return _change(
-        appeal, action, user=user, actor_label=actor_label, comment=comment,
+        appeal, action, user=user, actor_label=actor_label, comment=comment, note=note,
         status=status, closed_at=now, **extra, **values,
     )
 
@@ -416,7 +421,8 @@ def terminate_correspondence(appeal: Appeal, user, *, comment: str) -> Appeal:
     """Decide that the appeal is groundless and end the correspondence on its question (art. 11 part 5).
 
     Allowed when the same author had written answers on the merits to the
-    same institution at least twice before (the earlier appeals are linked)
+    same institution on the same question at least twice before (the earlier
+    appeals are linked; authorship.earlier_answers says which of them count)
     and the appeal brings no new arguments; the head decides.
     """
     _require(user, "terminate_correspondence")
@@ -425,15 +431,30 @@ def terminate_correspondence(appeal: Appeal, user, *, comment: str) -> Appeal:
     with transaction.atomic():
         appeal = _lock(appeal, user)
         _require_state(appeal, [Status.REGISTERED, Status.IN_WORK, Status.ON_APPROVAL], _("прекратить переписку"))
-        answered = appeal.linked_appeals.filter(status=Status.ANSWERED).count()
-        if answered < 2:
-            raise AppealError(_("Переписку можно прекратить, если по тому же вопросу уже не менее двух раз давались "
-                                "ответы по существу (ч. 5 ст. 11): свяжите прежние обращения с ответами."))
+        grounds = authorship.earlier_answers(appeal)
+        counted = [row for row in grounds if row.counts]
+        if len(counted) < authorship.TERMINATION_MIN_ANSWERS:
+            raise AppealError(_termination_refusal(grounds))
         _set_results(appeal, QuestionResult.NO_ANSWER)
         _close(appeal, Status.NO_ANSWER, "appeal.art11.part5", user=user, comment=comment,
-               art11_case=Art11Case.TERMINATED)
+               note={"earlier_answers": [row.appeal.number for row in counted]}, art11_case=Art11Case.TERMINATED)
         _notify_citizen(appeal, "art11_part5", reason=comment)
     return appeal
+
+
+def _termination_refusal(grounds: Sequence[authorship.EarlierAnswer]) -> str:
+    """Why the correspondence cannot be ended: what counts, and why each other linked appeal does not."""
+    message = _("Переписку можно прекратить, если тому же заявителю по тому же вопросу уже не менее двух раз "
+                "давались письменные ответы по существу (ч. 5 ст. 11 Федерального закона № 59-ФЗ).")
+    counted = [str(row) for row in grounds if row.counts]
+    others = [str(row) for row in grounds if not row.counts]
+    if not grounds:
+        return message + " " + _("Связанных прежних обращений нет: свяжите с этим обращением прежние обращения "
+                                 "заявителя, на которые давались ответы.")
+    parts = [message, _("Учтены: %(list)s.") % {"list": ", ".join(counted) if counted else _("ни одного")}]
+    if others:
+        parts.append(_("Не учтены: %(list)s.") % {"list": "; ".join(others)})
+    return " ".join(parts)
 
 
 # --- during consideration -----------------------------------------------------------

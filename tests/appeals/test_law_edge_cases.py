@@ -6,12 +6,13 @@ import pytest
 from django.urls import reverse
 
 from appeals.models import Appeal, DocumentRequest
-from appeals.services import handling
+from appeals.services import authorship, handling
 from appeals.services.intake import AppealError
-from classifiers.models import ExternalBody
+from classifiers.models import ExternalBody, Topic
 from outbox.models import OutgoingMessage
 from tests import roles as role_fixtures
-from tests.roles import external_body
+from tests.factories import offered_topic
+from tests.roles import age, external_body
 
 pytestmark = pytest.mark.django_db
 roles = role_fixtures.roles  # the fixture
@@ -30,7 +31,7 @@ BARRED = [ExternalBody.Kind.COURT, ExternalBody.Kind.INQUIRY, ExternalBody.Kind.
 def test_documents_are_not_requested_from_a_court_or_an_inquiry_or_investigation_body(roles, kind):
     appeal = roles.appeal("in_work")
     body = external_body(f"Орган вида {kind}", kind=kind)
-    with pytest.raises(AppealError, match="п. 2 ч. 1 ст. 10"):
+    with pytest.raises(AppealError, match=r"п\. 2 ч\. 1 ст\. 10"):
         handling.request_documents(appeal, roles.executor_a, body=body, text="Копия решения")
     assert not DocumentRequest.objects.filter(appeal=appeal).exists()
     assert not OutgoingMessage.objects.filter(appeal=appeal, kind="letters.documents_request").exists()
@@ -68,3 +69,90 @@ def test_the_kind_of_a_body_is_edited_in_the_admin(admin_client):
     url = reverse("admin:classifiers_externalbody_change", args=[body.pk])
     html = admin_client.get(url).content.decode()
     assert 'name="kind"' in html and "орган предварительного следствия" in html
+
+
+# --- item 10: termination counts earlier answers of the same author on the same question -------
+def another_topic() -> Topic:
+    from classifiers.codes import QUESTION_LEVEL
+
+    return Topic.objects.filter(level=QUESTION_LEVEL, is_active=True).exclude(pk=offered_topic().pk).first()
+
+
+def earlier(roles, state: str = "answered", **fields) -> Appeal:
+    appeal = roles.appeal(state, **fields)
+    return age(appeal, 60)
+
+
+def test_another_authors_linked_answers_do_not_count_for_termination(roles):
+    others = [earlier(roles, last_name="Петров", first_name="Иван", patronymic="", email=f"petrov{i}@mail.ru",
+                      identified_as=f"petrov{i}@mail.ru") for i in range(2)]
+    appeal = roles.appeal("registered")
+    handling.link_appeals(appeal, roles.registrar, others=others)
+    with pytest.raises(AppealError, match="не менее двух раз") as refusal:
+        handling.terminate_correspondence(appeal, roles.head, comment="Новых доводов нет")
+    message = str(refusal.value)
+    assert "Учтены: ни одного" in message
+    for other in others:
+        assert f"{other.number} — другой заявитель" in message
+    appeal.refresh_from_db()
+    assert appeal.status == Status.REGISTERED and appeal.art11_case == ""
+
+
+def test_only_answers_on_the_merits_on_the_same_question_count(roles):
+    same = earlier(roles)
+    other_question = earlier(roles, topic=another_topic())
+    redirected = earlier(roles, "registered")
+    handling.redirect_appeal(redirected, roles.registrar, body=external_body())
+    appeal = roles.appeal("registered")
+    handling.link_appeals(appeal, roles.registrar, others=[same, other_question, redirected])
+    with pytest.raises(AppealError) as refusal:
+        handling.terminate_correspondence(appeal, roles.head, comment="Новых доводов нет")
+    message = str(refusal.value)
+    assert f"Учтены: {same.number}." in message
+    assert f"{other_question.number} — ответ дан по другому вопросу" in message
+    assert f"{redirected.number} — ответ по существу не давался (направлено по компетенции)" in message
+
+
+def test_the_same_author_by_a_proven_email_under_another_spelling_of_the_name(roles):
+    # The same proven address: the same citizen, even if a letter spelt the name differently.
+    first = earlier(roles, first_name="Мария", patronymic="")
+    second = earlier(roles, last_name="Иванова-Смирнова")
+    # The same name with an address nobody proved (typed by the registrar from a letter) is still the same name.
+    third = earlier(roles, identification_method="registrar", identified_as="registrar", email="x@mail.ru")
+    appeal = roles.appeal("registered")
+    handling.link_appeals(appeal, roles.registrar, others=[first, second, third])
+    rows = {row.appeal.pk: row for row in authorship.earlier_answers(appeal)}
+    assert all(row.counts for row in rows.values())
+    handling.terminate_correspondence(appeal, roles.head, comment="Новых доводов нет")
+    appeal.refresh_from_db()
+    assert appeal.art11_case == "part5"
+    event = appeal.events.get(action="appeal.art11.part5")
+    assert sorted(event.after["earlier_answers"]) == sorted(a.number for a in (first, second, third))
+
+
+def test_an_email_nobody_proved_does_not_make_the_same_author(roles):
+    other = earlier(roles, last_name="Петров", first_name="Иван", patronymic="",
+                    identification_method="registrar", identified_as="registrar")
+    assert other.email == "maria.ivanova@mail.ru"
+    appeal = roles.appeal("registered")
+    handling.link_appeals(appeal, roles.registrar, others=[other])
+    [row] = authorship.earlier_answers(appeal)
+    assert row.reasons == ("другой заявитель",)
+
+
+def test_the_termination_page_lists_what_counts_and_refuses_with_the_reasons(client, roles):
+    mine = earlier(roles)
+    stranger = earlier(roles, last_name="Петров", first_name="Иван", patronymic="", email="petrov@mail.ru",
+                       identified_as="petrov@mail.ru")
+    appeal = roles.appeal("in_work")
+    handling.link_appeals(appeal, roles.registrar, others=[mine, stranger])
+    client.force_login(roles.head)
+    html = client.get(step_url(appeal, "terminate")).content.decode()
+    assert "termination-grounds" in html and mine.number in html and "другой заявитель" in html
+    response = client.post(step_url(appeal, "terminate"), {"comment": "новых доводов нет"})
+    text = response.content.decode()
+    assert response.status_code == 200 and "не менее двух раз" in text
+    assert f"Учтены: {mine.number}." in text and f"{stranger.number} — другой заявитель" in text
+    assert "новых доводов нет" in text  # what was typed is kept
+    appeal.refresh_from_db()
+    assert appeal.status == Status.IN_WORK
