@@ -41,6 +41,7 @@ from appeals.models import (
     DocumentRequest,
     OutgoingCounter,
     QuestionResult,
+    ReplyMethod,
     attachments_storage,
 )
 from appeals.services import access, authorship, terms
@@ -65,6 +66,28 @@ ART11_NOTICE: dict[str, str | None] = {
     Art11Case.PUBLISHED: "art11_part5_1",
     Art11Case.SECRET: "art11_part6",
 }
+
+
+# An appeal that came through these is an electronic one (art. 7 part 3).
+ELECTRONIC_CHANNELS = (Channel.SITE, Channel.EPGU)
+
+
+def part1_missing(appeal: Appeal) -> list[str]:
+    """What art. 11 part 1 asks for and the appeal does not give: the surname, or the address for the answer.
+
+    The address for the answer is the postal address of a written appeal;
+    an electronic one gives the e-mail address when the answer is to go by
+    e-mail, the postal address when it is to go by post (art. 7 part 3).
+    """
+    missing = []
+    if not appeal.last_name.strip():
+        missing.append(_("фамилия"))
+    if appeal.channel in ELECTRONIC_CHANNELS and appeal.reply_method == ReplyMethod.EMAIL:
+        if not appeal.email.strip():
+            missing.append(_("адрес электронной почты для ответа"))
+    elif not appeal.address.strip():
+        missing.append(_("почтовый адрес для ответа"))
+    return missing
 
 
 class AppealPermissionError(AppealError):
@@ -382,11 +405,14 @@ def _check_recipient_body(appeal: Appeal, body: ExternalBody) -> None:
 
 
 def decide_art11(appeal: Appeal, user, *, case: str, comment: str, published_url: str = "",
-                 forward_to: ExternalBody | None = None, notify: bool = True) -> Appeal:
+                 forward_to: ExternalBody | None = None, notify: bool = True, part1_reason: str = "") -> Appeal:
     """Leave the appeal without an answer on the merits on an article 11 ground, with its notice.
 
     `notify` matters only for part 4: the notice goes when the name and the
-    postal address can be read. Part 5 (termination) is the head's: see
+    postal address can be read. Part 1 is for an appeal that lacks the
+    surname or the address for the answer (part1_missing); when both are
+    there, only with `part1_reason`, why they are not a real name or address,
+    kept in the history. Part 5 (termination) is the head's: see
     terminate_correspondence.
     """
     if case == Art11Case.TERMINATED:
@@ -407,8 +433,17 @@ def decide_art11(appeal: Appeal, user, *, case: str, comment: str, published_url
     with transaction.atomic():
         appeal = _lock(appeal, user)
         _require_state(appeal, [Status.REGISTERED, Status.IN_WORK], _("принять решение по статье 11"))
+        note: dict[str, Any] = {}
+        if case == Art11Case.NO_NAME_OR_ADDRESS:
+            missing = part1_missing(appeal)
+            if not missing and not part1_reason.strip():
+                raise AppealError(_("В обращении указаны фамилия и адрес для ответа: решение по ч. 1 ст. 11 "
+                                    "принимается, только если их нет или если указанное не является настоящей "
+                                    "фамилией или адресом. Укажите, почему."))
+            note = {"part1_missing": [str(item) for item in missing], "part1_reason": part1_reason.strip()}
         _set_results(appeal, QuestionResult.NO_ANSWER)
-        _close(appeal, Status.NO_ANSWER, f"appeal.art11.{case}", user=user, comment=comment, art11_case=case)
+        _close(appeal, Status.NO_ANSWER, f"appeal.art11.{case}", user=user, comment=comment, note=note,
+               art11_case=case)
         if forward_to is not None:
             _write_to_body(appeal, forward_to, "art11_part1_forward")
         kind = ART11_NOTICE[case]

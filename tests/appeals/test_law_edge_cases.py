@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from appeals.models import Appeal, DocumentRequest
+from appeals.models import Appeal, Art11Case, Channel, DocumentRequest
 from appeals.services import authorship, handling
 from appeals.services.intake import AppealError
 from classifiers.models import ExternalBody, Topic
@@ -156,3 +156,74 @@ def test_the_termination_page_lists_what_counts_and_refuses_with_the_reasons(cli
     assert "новых доводов нет" in text  # what was typed is kept
     appeal.refresh_from_db()
     assert appeal.status == Status.IN_WORK
+
+
+# --- item 11: part 1 only without a surname or an address for the answer, or with a reason ------
+def test_part_1_on_an_appeal_with_a_surname_and_an_address_needs_the_reason(roles):
+    appeal = roles.appeal("registered")
+    assert handling.part1_missing(appeal) == []
+    with pytest.raises(AppealError, match="Укажите, почему"):
+        handling.decide_art11(appeal, roles.registrar, case=Art11Case.NO_NAME_OR_ADDRESS, comment="Аноним")
+    appeal.refresh_from_db()
+    assert appeal.status == Status.REGISTERED
+    handling.decide_art11(appeal, roles.registrar, case=Art11Case.NO_NAME_OR_ADDRESS, comment="Аноним",
+                          part1_reason="«Иванова Мария» — подпись коллектива, адрес — адрес учреждения")
+    appeal.refresh_from_db()
+    assert appeal.art11_case == Art11Case.NO_NAME_OR_ADDRESS
+    event = appeal.events.get(action="appeal.art11.part1")
+    assert event.after["part1_reason"] == "«Иванова Мария» — подпись коллектива, адрес — адрес учреждения"
+    assert event.after["part1_missing"] == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "missing"),
+    [
+        ({"last_name": ""}, ["фамилия"]),
+        ({"channel": Channel.POST, "reply_method": "post", "address": "", "email": ""}, ["почтовый адрес для ответа"]),
+        # An electronic appeal answered by e-mail: the e-mail is the address for the answer.
+        ({"email": "", "identification_method": "esia", "identified_as": "1000"},
+         ["адрес электронной почты для ответа"]),
+    ],
+)
+def test_part_1_without_a_surname_or_the_address_for_the_answer_needs_no_reason(roles, fields, missing):
+    appeal = roles.appeal("registered", **fields)
+    assert handling.part1_missing(appeal) == missing
+    handling.decide_art11(appeal, roles.registrar, case=Art11Case.NO_NAME_OR_ADDRESS, comment="Не указано")
+    appeal.refresh_from_db()
+    assert appeal.status == Status.NO_ANSWER
+    assert appeal.events.get(action="appeal.art11.part1").after["part1_missing"] == missing
+
+
+def test_an_electronic_appeal_answered_by_post_needs_its_postal_address_not_an_email(roles):
+    appeal = roles.appeal("registered", reply_method="post", email="", identification_method="esia",
+                          identified_as="1000")
+    assert handling.part1_missing(appeal) == []
+    appeal = roles.appeal("registered", reply_method="post", address="")
+    assert handling.part1_missing(appeal) == ["почтовый адрес для ответа"]
+
+
+def test_the_art11_page_asks_for_the_reason_when_the_name_and_address_are_there(client, roles):
+    appeal = roles.appeal("registered")
+    client.force_login(roles.registrar)
+    html = client.get(step_url(appeal, "art11")).content.decode()
+    assert 'name="part1_reason"' in html and "Обязательно для ч. 1 ст. 11" in html
+    response = client.post(step_url(appeal, "art11"), {"case": "part1", "comment": "аноним"})
+    text = response.content.decode()
+    assert response.status_code == 200 and "объясните, почему указанное не является" in text
+    assert "аноним" in text
+    response = client.post(step_url(appeal, "art11"), {"case": "part1", "comment": "аноним",
+                                                       "part1_reason": "фамилия вымышленная"})
+    assert response.status_code == 302
+    assert appeal.events.get(action="appeal.art11.part1").after["part1_reason"] == "фамилия вымышленная"
+    page = client.get(reverse("admin:appeals_appeal_change", args=[appeal.pk])).content.decode()
+    assert "почему указанное не является фамилией или адресом (ч. 1 ст. 11)" in page
+    assert "фамилия вымышленная" in page
+
+
+def test_the_art11_page_says_what_is_missing(client, roles):
+    appeal = roles.appeal("registered", last_name="")
+    client.force_login(roles.registrar)
+    html = client.get(step_url(appeal, "art11")).content.decode()
+    assert "В обращении не указаны: фамилия." in html
+    response = client.post(step_url(appeal, "art11"), {"case": "part1", "comment": "нет фамилии"})
+    assert response.status_code == 302
