@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from appeals.models import Appeal, Art11Case, Channel, DocumentRequest
-from appeals.services import authorship, handling
+from appeals.services import authorship, handling, terms
 from appeals.services.intake import AppealError
 from classifiers.models import ExternalBody, Topic
 from outbox.models import OutgoingMessage
@@ -227,3 +228,75 @@ def test_the_art11_page_says_what_is_missing(client, roles):
     assert "В обращении не указаны: фамилия." in html
     response = client.post(step_url(appeal, "art11"), {"case": "part1", "comment": "нет фамилии"})
     assert response.status_code == 302
+
+
+# --- item 12: an art. 11 notice's own term --------------------------------------------------
+@pytest.mark.parametrize(
+    ("case", "title", "article"),
+    [
+        (Art11Case.COURT_DECISION, "Возврат обращения по ч. 2 ст. 11 (7 дней)", "(ч. 2 ст. 11 Федерального закона"),
+        (Art11Case.UNREADABLE, "Уведомление по ч. 4 ст. 11 (7 дней)", "(ч. 4 ст. 11 Федерального закона"),
+        (Art11Case.NO_ESSENCE, "Уведомление по ч. 4.1 ст. 11 (7 дней)", "(ч. 4.1 ст. 11 Федерального закона"),
+        (Art11Case.PUBLISHED, "Уведомление по ч. 5.1 ст. 11 (7 дней)", "(ч. 5.1 ст. 11 Федерального закона"),
+    ],
+)
+def test_a_7_day_notice_shows_its_own_term_citing_its_own_part(roles, case, title, article):
+    appeal = roles.appeal("registered")
+    handling.decide_art11(appeal, roles.registrar, case=case, comment="Основание",
+                          published_url="https://www.linguanet.ru/faq/")
+    appeal.refresh_from_db()
+    rows = {row.title: row for row in terms.explain(appeal)}
+    row = rows[title]
+    assert row.met and row.due.days == 7 and row.due.start == timezone.localdate(appeal.registered_at)
+    assert article in row.due.explain() and "ч. 3 ст. 8" not in row.due.explain()
+    assert "Переадресация или уведомление (7 дней)" not in rows
+
+
+@pytest.mark.parametrize("case", [Art11Case.ABUSIVE, Art11Case.SECRET, Art11Case.TERMINATED])
+def test_parts_3_5_and_6_are_not_shown_as_7_day_terms(roles, case):
+    appeal = roles.appeal("registered")
+    if case == Art11Case.TERMINATED:
+        appeal = _terminated(roles, appeal)
+    else:
+        handling.decide_art11(appeal, roles.registrar, case=case, comment="Основание")
+    appeal.refresh_from_db()
+    rows = terms.explain(appeal)
+    assert [row.due.days for row in rows if row.title != "Регистрация"] == [30]
+    [aim] = [row for row in rows if row.title != "Регистрация"]
+    part = {"part3": "3", "part5": "5", "part6": "6"}[case]
+    assert aim.title == (f"Уведомление по ч. {part} ст. 11: срок законом не установлен, ориентир — срок "
+                         "рассмотрения (ч. 1 ст. 12)")
+    assert "ч. 1 ст. 12" in aim.due.explain()
+
+
+def _terminated(roles, appeal: Appeal) -> Appeal:
+    handling.link_appeals(appeal, roles.registrar, others=[earlier(roles), earlier(roles)])
+    handling.terminate_correspondence(appeal, roles.head, comment="Новых доводов нет")
+    return appeal
+
+
+def test_an_open_appeal_keeps_the_7_day_decision_term(roles):
+    appeal = roles.appeal("registered")
+    titles = [row.title for row in terms.explain(appeal)]
+    assert titles == ["Регистрация", "Переадресация или уведомление (7 дней)", "Ответ"]
+
+
+def test_the_appeals_page_shows_the_notices_own_term(client, roles):
+    unreadable = roles.appeal("registered")
+    handling.decide_art11(unreadable, roles.registrar, case=Art11Case.UNREADABLE, comment="Не читается")
+    abusive = roles.appeal("registered")
+    handling.decide_art11(abusive, roles.registrar, case=Art11Case.ABUSIVE, comment="Угрозы")
+    client.force_login(roles.registrar)
+    page = client.get(reverse("admin:appeals_appeal_change", args=[unreadable.pk])).content.decode()
+    assert "Уведомление по ч. 4 ст. 11 (7 дней)" in page and "ч. 4 ст. 11 Федерального закона" in page
+    assert "Переадресация или уведомление (7 дней)" not in page
+    page = client.get(reverse("admin:appeals_appeal_change", args=[abusive.pk])).content.decode()
+    assert "Уведомление по ч. 3 ст. 11: срок законом не установлен" in page
+    assert "7 дней" not in page
+
+
+def test_the_reminder_of_the_7_day_decision_names_only_the_parts_with_that_term():
+    from appeals.reminders import TERM_TITLES
+
+    decision = str(TERM_TITLES["decision"])
+    assert "частям 2, 4, 4.1 или 5.1 статьи 11" in decision and "статья 11 " not in decision
