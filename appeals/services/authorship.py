@@ -44,8 +44,12 @@ def same_author(appeal: Appeal) -> Q:
     patronymic case-insensitively), as the admin's search compares it.
     Served by appeal_surname_key_idx and appeal_email_idx.
     """
-    condition = Q(surname_key=appeal.surname_key, first_name__iexact=appeal.first_name,
-                  patronymic__iexact=appeal.patronymic)
+    # An appeal without a surname (art. 11 part 1) has no name to match: two
+    # anonymous appeals are not the same author for having none.
+    condition = Q(pk__in=[])
+    if appeal.surname_key:
+        condition |= Q(surname_key=appeal.surname_key, first_name__iexact=appeal.first_name,
+                       patronymic__iexact=appeal.patronymic)
     if has_proven_email(appeal):
         condition |= Q(email=appeal.email, identification_method__in=EMAIL_PROVING_METHODS)
     return condition

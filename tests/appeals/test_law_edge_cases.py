@@ -300,3 +300,13 @@ def test_the_reminder_of_the_7_day_decision_names_only_the_parts_with_that_term(
 
     decision = str(TERM_TITLES["decision"])
     assert "частям 2, 4, 4.1 или 5.1 статьи 11" in decision and "статья 11 " not in decision
+
+
+def test_appeals_without_a_surname_are_not_the_same_author_for_that(roles):
+    other = earlier(roles, last_name="", first_name="", patronymic="", identification_method="registrar",
+                    identified_as="registrar")
+    appeal = roles.appeal("registered", last_name="", first_name="", patronymic="",
+                          identification_method="registrar", identified_as="registrar")
+    handling.link_appeals(appeal, roles.registrar, others=[other])
+    [row] = authorship.earlier_answers(appeal)
+    assert row.reasons == ("другой заявитель",)
