@@ -486,7 +486,7 @@ def _termination_refusal(grounds: Sequence[authorship.EarlierAnswer]) -> str:
     if not grounds:
         return message + " " + _("Связанных прежних обращений нет: свяжите с этим обращением прежние обращения "
                                  "заявителя, на которые давались ответы.")
-    parts = [message, _("Учтены: %(list)s.") % {"list": ", ".join(counted) if counted else _("ни одного")}]
+    parts = [message, _("Учтены: %(list)s.") % {"list": ", ".join(counted)} if counted else _("Учтённых нет.")]
     if others:
         parts.append(_("Не учтены: %(list)s.") % {"list": "; ".join(others)})
     return " ".join(parts)

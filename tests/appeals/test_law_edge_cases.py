@@ -92,7 +92,7 @@ def test_another_authors_linked_answers_do_not_count_for_termination(roles):
     with pytest.raises(AppealError, match="не менее двух раз") as refusal:
         handling.terminate_correspondence(appeal, roles.head, comment="Новых доводов нет")
     message = str(refusal.value)
-    assert "Учтены: ни одного" in message
+    assert "Учтённых нет." in message
     for other in others:
         assert f"{other.number} — другой заявитель" in message
     appeal.refresh_from_db()
