@@ -35,10 +35,15 @@ from django.utils.translation import gettext_noop as _noop
 
 __all__ = [
     "ANSWER",
+    "ART11_NOTICE_TERMS",
     "DOCUMENTS",
     "EXTENSION",
     "EXTENSION_MAX_DAYS",
     "NOTICE",
+    "NOTICE_PART2",
+    "NOTICE_PART4",
+    "NOTICE_PART4_1",
+    "NOTICE_PART5_1",
     "REDIRECT",
     "REGISTRATION",
     "TERMS",
@@ -110,6 +115,43 @@ NOTICE = Term(
     title=_noop("Срок уведомления по статье 11"),
     since=_noop("со дня регистрации"),
 )
+# Each art. 11 notice that has a term of its own, cited by its own part: the
+# return of a complaint about a court decision (part 2), unreadable text
+# (part 4), essence undeterminable (part 4.1), the address of the page where
+# the answer is published (part 5.1 with art. 10 part 4). Parts 3, 5 and 6
+# set no term for their notices (see appeals.services.terms.explain).
+NOTICE_PART2 = Term(
+    code="notice_part2",
+    days=7,
+    article=_noop("ч. 2 ст. 11 Федерального закона № 59-ФЗ"),
+    title=_noop("Срок возврата обращения с разъяснением порядка обжалования судебного решения"),
+    since=_noop("со дня регистрации"),
+)
+NOTICE_PART4 = Term(
+    code="notice_part4",
+    days=7,
+    article=_noop("ч. 4 ст. 11 Федерального закона № 59-ФЗ"),
+    title=_noop("Срок сообщения о том, что текст обращения не поддаётся прочтению"),
+    since=_noop("со дня регистрации"),
+)
+NOTICE_PART4_1 = Term(
+    code="notice_part4_1",
+    days=7,
+    article=_noop("ч. 4.1 ст. 11 Федерального закона № 59-ФЗ"),
+    title=_noop("Срок сообщения о том, что текст обращения не позволяет определить суть"),
+    since=_noop("со дня регистрации"),
+)
+NOTICE_PART5_1 = Term(
+    code="notice_part5_1",
+    days=7,
+    article=_noop("ч. 5.1 ст. 11 Федерального закона № 59-ФЗ"),
+    title=_noop("Срок сообщения адреса страницы сайта с ответом"),
+    since=_noop("со дня регистрации"),
+)
+# By the part of art. 11 (the values of appeals.models.Art11Case).
+ART11_NOTICE_TERMS: dict[str, Term] = {
+    "part2": NOTICE_PART2, "part4": NOTICE_PART4, "part4_1": NOTICE_PART4_1, "part5_1": NOTICE_PART5_1,
+}
 # Counted from the day the other body received the request.
 DOCUMENTS = Term(
     code="documents",
@@ -136,7 +178,10 @@ EXTENSION = Term(
     since=_noop("со дня регистрации"),
 )
 
-TERMS: dict[str, Term] = {t.code: t for t in (REGISTRATION, REDIRECT, NOTICE, DOCUMENTS, ANSWER, EXTENSION)}
+TERMS: dict[str, Term] = {t.code: t for t in (
+    REGISTRATION, REDIRECT, NOTICE, NOTICE_PART2, NOTICE_PART4, NOTICE_PART4_1, NOTICE_PART5_1, DOCUMENTS, ANSWER,
+    EXTENSION,
+)}
 
 # Bound for the working-day searches: no real calendar has a year without a
 # working day, but overrides could make one; fail loudly instead of looping.

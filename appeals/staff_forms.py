@@ -33,7 +33,7 @@ from appeals.models import (
     QuestionResult,
     ReplyMethod,
 )
-from appeals.services import access, worklists
+from appeals.services import access, authorship, handling, worklists
 from appeals.validators import normalize_phone, validate_postal_index
 from classifiers.codes import QUESTION_LEVEL
 from classifiers.models import ExternalBody, Topic
@@ -155,6 +155,7 @@ class Art11Form(StepForm):
         label=_("Основание"), choices=ART11_CHOICES, error_messages={"required": _("Выберите основание.")},
     )
     comment = comment_field(required=True, label=_("В чём состоит основание"))
+    part1_reason = comment_field(label=_("Почему указанное не является настоящей фамилией или адресом"))
     published_url = forms.URLField(
         label=_("Адрес страницы с ответом"), required=False, assume_scheme="https",
         help_text=_("Только для ч. 5.1 ст. 11: ответ размещён на официальном сайте."),
@@ -171,9 +172,26 @@ class Art11Form(StepForm):
                     "прочтению."),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Part 1 is for an appeal without a surname or an address for the answer; one that has both
+        # gets it only with the reason why they are not real, kept in the history.
+        self.part1_missing = handling.part1_missing(self.appeal)
+        field = self.fields["part1_reason"]
+        if self.part1_missing:
+            field.help_text = _("Только для ч. 1 ст. 11. В обращении не указаны: %(missing)s.") % {
+                "missing": ", ".join(str(item) for item in self.part1_missing)}
+        else:
+            field.help_text = _("Обязательно для ч. 1 ст. 11: фамилия и адрес для ответа в обращении указаны, "
+                                "поэтому объясните, почему указанное не является настоящей фамилией или адресом.")
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         case = cleaned.get("case")
+        if case == Art11Case.NO_NAME_OR_ADDRESS and not self.part1_missing \
+                and not (cleaned.get("part1_reason") or "").strip():
+            self.add_error("part1_reason", _("Фамилия и адрес для ответа в обращении указаны: объясните, почему "
+                                             "указанное не является настоящей фамилией или адресом."))
         if case == Art11Case.PUBLISHED and not cleaned.get("published_url"):
             self.add_error("published_url", _("Укажите адрес страницы сайта, где размещён ответ (ч. 5.1 ст. 11)."))
         if cleaned.get("forward_to") is not None and case != Art11Case.NO_NAME_OR_ADDRESS:
@@ -184,6 +202,10 @@ class Art11Form(StepForm):
 
 class TerminateForm(StepForm):
     comment = comment_field(required=True, label=_("Почему в обращении нет новых доводов"))
+
+    def earlier_answers(self) -> list[authorship.EarlierAnswer]:
+        """The linked appeals and whether each counts for art. 11 part 5: what the head decides on."""
+        return authorship.earlier_answers(self.appeal)
 
 
 class ComplaintSubjectForm(StepForm):
@@ -245,9 +267,16 @@ class LinkForm(StepForm):
 
 
 class RequestDocumentsForm(StepForm):
+    # Courts, bodies of inquiry and of preliminary investigation are not
+    # offered (item 2 of art. 10 part 1); the service refuses them too.
     body = forms.ModelChoiceField(
-        label=_("Орган (организация)"), queryset=ExternalBody.objects.filter(is_active=True),
-        error_messages={"required": _("Выберите орган.")},
+        label=_("Орган (организация)"),
+        queryset=ExternalBody.objects.filter(is_active=True).exclude(kind__in=ExternalBody.NO_DOCUMENTS_REQUEST),
+        help_text=_("Суды, органы дознания и органы предварительного следствия не предлагаются: у них документы "
+                    "не запрашиваются (п. 2 ч. 1 ст. 10 Федерального закона № 59-ФЗ)."),
+        error_messages={"required": _("Выберите орган."),
+                        "invalid_choice": _("Выберите орган из списка: у судов, органов дознания и органов "
+                                            "предварительного следствия документы не запрашиваются.")},
     )
     text = forms.CharField(label=_("Что запрашивается"), widget=COMMENT_WIDGET, max_length=5000,
                            error_messages={"required": _("Укажите, какие документы запрашиваются.")})

@@ -197,10 +197,10 @@ class IntakeNoteAdmin(admin.ModelAdmin):
 class ExternalBodyAdmin(admin.ModelAdmin):
     """Bodies appeals are redirected to (art. 8 part 3) and documents requested from (art. 10 part 2)."""
 
-    list_display = ("name", "email", "postal_address", "is_law_enforcement", "is_active")
-    list_filter = ("is_law_enforcement", "is_active")
+    list_display = ("name", "kind", "email", "postal_address", "is_law_enforcement", "is_active")
+    list_filter = ("kind", "is_law_enforcement", "is_active")
     search_fields = ("name", "email")
-    fields = ("name", "postal_address", "email", "is_law_enforcement", "is_active")
+    fields = ("name", "kind", "postal_address", "email", "is_law_enforcement", "is_active")
 
     def has_delete_permission(self, request: HttpRequest, obj: ExternalBody | None = None) -> bool:
         # Appeals and requests keep the body: retire it instead (is_active).

@@ -259,7 +259,23 @@ class ExternalBody(models.Model):
     """Another state body, local authority or organisation: where appeals are redirected (art. 8 part 3)
     and documents requested (art. 10 part 2)."""
 
+    class Kind(models.TextChoices):
+        # Item 2 of art. 10 part 1 of 59-FZ lets the institution request documents from other bodies
+        # and officials "except courts, bodies of inquiry and bodies of preliminary investigation".
+        OTHER = "other", _("иной орган или организация")
+        COURT = "court", _("суд")
+        INQUIRY = "inquiry", _("орган дознания")
+        INVESTIGATION = "investigation", _("орган предварительного следствия")
+
+    # The kinds documents are never requested from (item 2 of art. 10 part 1).
+    NO_DOCUMENTS_REQUEST = (Kind.COURT, Kind.INQUIRY, Kind.INVESTIGATION)
+
     name = models.CharField(_("наименование"), max_length=500, unique=True)
+    kind = models.CharField(
+        _("вид органа"), max_length=16, choices=Kind.choices, default=Kind.OTHER,
+        help_text=_("У судов, органов дознания и органов предварительного следствия документы по обращениям "
+                    "не запрашиваются (п. 2 ч. 1 ст. 10 Федерального закона № 59-ФЗ)."),
+    )
     postal_address = models.CharField(_("почтовый адрес"), max_length=500, blank=True)
     email = models.EmailField(_("электронная почта"), blank=True)
     is_law_enforcement = models.BooleanField(
@@ -277,6 +293,10 @@ class ExternalBody(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def accepts_documents_request(self) -> bool:
+        return self.kind not in self.NO_DOCUMENTS_REQUEST
 
 
 class CalendarDay(models.Model):

@@ -36,6 +36,13 @@ RESEND = (
     "обращение (часть 7 статьи 11 Федерального закона № 59-ФЗ)."
 )
 APPEAL_TEXT = "Текст обращения:\n{{ appeal.text }}"
+# Item 4 of art. 5 of 59-FZ, in its words: every letter that ends consideration without an answer on the
+# merits tells the citizen of it (the answer and the part 5 and 6 notices say it in their own words).
+APPEAL_RIGHT = (
+    "Вы вправе обратиться с жалобой на принятое по обращению решение или на действие (бездействие) в связи "
+    "с рассмотрением обращения в административном и (или) судебном порядке в соответствии с законодательством "
+    "Российской Федерации (пункт 4 статьи 5 Федерального закона № 59-ФЗ)."
+)
 
 
 def _paragraphs(*paragraphs: str) -> str:
@@ -89,6 +96,7 @@ SHIPPED: dict[str, tuple[str, str]] = {
             "исчисляется со дня его регистрации там (часть 1 статьи 12 Федерального закона № 59-ФЗ). "
             "Адрес органа для справок: {{ body.postal_address }}"
             "{% if body.email %}, электронная почта {{ body.email }}{% endif %}.",
+            APPEAL_RIGHT,
             CONTACT,
         ),
     ),
@@ -156,6 +164,7 @@ SHIPPED: dict[str, tuple[str, str]] = {
             "Поэтому в соответствии с частью 7 статьи 8 Федерального закона № 59-ФЗ жалоба возвращается Вам. "
             "Разъясняем, что Вы вправе обжаловать это решение или действие (бездействие) в установленном "
             "порядке в суд.",
+            APPEAL_RIGHT,
             CONTACT,
         ),
     ),
@@ -192,6 +201,7 @@ SHIPPED: dict[str, tuple[str, str]] = {
             "Федерации об административных правонарушениях), — путём подачи апелляционной, кассационной или "
             "надзорной жалобы. Жалоба, как правило, подаётся через суд, принявший решение; порядок и срок "
             "обжалования указываются в самом судебном решении.",
+            APPEAL_RIGHT,
             "Возвращаем Вам обращение: его текст приведён ниже.",
             APPEAL_TEXT,
             CONTACT,
@@ -212,6 +222,7 @@ SHIPPED: dict[str, tuple[str, str]] = {
             "Вы вправе вновь обратиться в {{ institution.short_name }}, изложив суть Вашего предложения, "
             "заявления или жалобы в корректной форме: такое обращение будет рассмотрено в порядке и в сроки, "
             "установленные Федеральным законом № 59-ФЗ.",
+            APPEAL_RIGHT,
             CONTACT,
         ),
     ),
@@ -226,6 +237,7 @@ SHIPPED: dict[str, tuple[str, str]] = {
             "лицу в соответствии с их компетенцией, о чём в течение семи дней со дня регистрации сообщается "
             "гражданину, направившему обращение.",
             RESEND + " Пожалуйста, изложите текст обращения разборчиво.",
+            APPEAL_RIGHT,
             CONTACT,
         ),
     ),
@@ -243,6 +255,7 @@ SHIPPED: dict[str, tuple[str, str]] = {
             "(статья 7 Федерального закона № 59-ФЗ). Ссылка только на приложенный файл или на страницу в сети "
             "«Интернет» не позволяет определить суть обращения.",
             RESEND + " Пожалуйста, изложите в тексте обращения, о чём Вы просите или что предлагаете.",
+            APPEAL_RIGHT,
             CONTACT,
         ),
     ),
@@ -275,6 +288,7 @@ SHIPPED: dict[str, tuple[str, str]] = {
             "на вопрос, поставленный в обращении (часть 4 статьи 10 Федерального закона № 59-ФЗ).",
             "Если ответ на странице не разрешает Ваш вопрос, Вы вправе направить новое обращение, указав, "
             "что именно осталось неясным.",
+            APPEAL_RIGHT,
             CONTACT,
         ),
     ),
@@ -348,6 +362,13 @@ SHIPPED: dict[str, tuple[str, str]] = {
         ),
     ),
 }
+
+# The letters that end consideration without an answer on the merits: each tells the citizen of the
+# right to appeal the decision (item 4 of art. 5; the tests check it).
+ENDS_WITHOUT_ANSWER: tuple[str, ...] = (
+    "redirect", "complaint_returned", "art11_part2", "art11_part3", "art11_part4", "art11_part4_1",
+    "art11_part5", "art11_part5_1", "art11_part6",
+)
 
 # The article each shipped text relies on, as it is cited there (the tests check the citation).
 CITED: dict[str, str] = {

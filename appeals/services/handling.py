@@ -41,9 +41,10 @@ from appeals.models import (
     DocumentRequest,
     OutgoingCounter,
     QuestionResult,
+    ReplyMethod,
     attachments_storage,
 )
-from appeals.services import access, terms
+from appeals.services import access, authorship, terms
 from appeals.services.intake import AppealError, format_number, next_sequence, queue_acknowledgement
 from classifiers.models import ExternalBody, Institution, Topic
 
@@ -65,6 +66,28 @@ ART11_NOTICE: dict[str, str | None] = {
     Art11Case.PUBLISHED: "art11_part5_1",
     Art11Case.SECRET: "art11_part6",
 }
+
+
+# An appeal that came through these is an electronic one (art. 7 part 3).
+ELECTRONIC_CHANNELS = (Channel.SITE, Channel.EPGU)
+
+
+def part1_missing(appeal: Appeal) -> list[str]:
+    """What art. 11 part 1 asks for and the appeal does not give: the surname, or the address for the answer.
+
+    The address for the answer is the postal address of a written appeal;
+    an electronic one gives the e-mail address when the answer is to go by
+    e-mail, the postal address when it is to go by post (art. 7 part 3).
+    """
+    missing = []
+    if not appeal.last_name.strip():
+        missing.append(_("фамилия"))
+    if appeal.channel in ELECTRONIC_CHANNELS and appeal.reply_method == ReplyMethod.EMAIL:
+        if not appeal.email.strip():
+            missing.append(_("адрес электронной почты для ответа"))
+    elif not appeal.address.strip():
+        missing.append(_("почтовый адрес для ответа"))
+    return missing
 
 
 class AppealPermissionError(AppealError):
@@ -132,15 +155,20 @@ def record(
     )
 
 
-def _change(appeal: Appeal, action: str, *, user=None, actor_label: str = "", comment: str = "", **values: Any):
-    """Set fields on the locked appeal, recompute its terms, save, and write the history entry."""
+def _change(appeal: Appeal, action: str, *, user=None, actor_label: str = "", comment: str = "",
+            note: dict[str, Any] | None = None, **values: Any):
+    """Set fields on the locked appeal, recompute its terms, save, and write the history entry.
+
+    `note` adds to the entry what the step rested on beyond the fields (the
+    history is append-only: it is written now or never).
+    """
     names = list(values)
     before = _snapshot(appeal, [*names, "next_due"])
     for name, value in values.items():
         setattr(appeal, name, value)
     changed = terms.refresh_terms(appeal)
     appeal.save(update_fields=sorted({*names, *changed}))
-    after = _snapshot(appeal, [*names, "next_due"])
+    after = {**_snapshot(appeal, [*names, "next_due"]), **(note or {})}
     return record(appeal, action, user=user, actor_label=actor_label, comment=comment, before=before, after=after)
 
 
@@ -171,11 +199,11 @@ def _set_results(appeal: Appeal, result: str) -> None:
 
 
 def _close(appeal: Appeal, status: str, action: str, *, user=None, actor_label: str = "", comment: str = "",
-           **values: Any) -> AppealEvent:
+           note: dict[str, Any] | None = None, **values: Any) -> AppealEvent:
     now = timezone.now()
     extra = {"decided_at": appeal.decided_at or now}
     return _change(
-        appeal, action, user=user, actor_label=actor_label, comment=comment,
+        appeal, action, user=user, actor_label=actor_label, comment=comment, note=note,
         status=status, closed_at=now, **extra, **values,
     )
 
@@ -377,11 +405,14 @@ def _check_recipient_body(appeal: Appeal, body: ExternalBody) -> None:
 
 
 def decide_art11(appeal: Appeal, user, *, case: str, comment: str, published_url: str = "",
-                 forward_to: ExternalBody | None = None, notify: bool = True) -> Appeal:
+                 forward_to: ExternalBody | None = None, notify: bool = True, part1_reason: str = "") -> Appeal:
     """Leave the appeal without an answer on the merits on an article 11 ground, with its notice.
 
     `notify` matters only for part 4: the notice goes when the name and the
-    postal address can be read. Part 5 (termination) is the head's: see
+    postal address can be read. Part 1 is for an appeal that lacks the
+    surname or the address for the answer (part1_missing); when both are
+    there, only with `part1_reason`, why they are not a real name or address,
+    kept in the history. Part 5 (termination) is the head's: see
     terminate_correspondence.
     """
     if case == Art11Case.TERMINATED:
@@ -402,8 +433,17 @@ def decide_art11(appeal: Appeal, user, *, case: str, comment: str, published_url
     with transaction.atomic():
         appeal = _lock(appeal, user)
         _require_state(appeal, [Status.REGISTERED, Status.IN_WORK], _("принять решение по статье 11"))
+        note: dict[str, Any] = {}
+        if case == Art11Case.NO_NAME_OR_ADDRESS:
+            missing = part1_missing(appeal)
+            if not missing and not part1_reason.strip():
+                raise AppealError(_("В обращении указаны фамилия и адрес для ответа: решение по ч. 1 ст. 11 "
+                                    "принимается, только если их нет или если указанное не является настоящей "
+                                    "фамилией или адресом. Укажите, почему."))
+            note = {"part1_missing": [str(item) for item in missing], "part1_reason": part1_reason.strip()}
         _set_results(appeal, QuestionResult.NO_ANSWER)
-        _close(appeal, Status.NO_ANSWER, f"appeal.art11.{case}", user=user, comment=comment, art11_case=case)
+        _close(appeal, Status.NO_ANSWER, f"appeal.art11.{case}", user=user, comment=comment, note=note,
+               art11_case=case)
         if forward_to is not None:
             _write_to_body(appeal, forward_to, "art11_part1_forward")
         kind = ART11_NOTICE[case]
@@ -416,7 +456,8 @@ def terminate_correspondence(appeal: Appeal, user, *, comment: str) -> Appeal:
     """Decide that the appeal is groundless and end the correspondence on its question (art. 11 part 5).
 
     Allowed when the same author had written answers on the merits to the
-    same institution at least twice before (the earlier appeals are linked)
+    same institution on the same question at least twice before (the earlier
+    appeals are linked; authorship.earlier_answers says which of them count)
     and the appeal brings no new arguments; the head decides.
     """
     _require(user, "terminate_correspondence")
@@ -425,23 +466,48 @@ def terminate_correspondence(appeal: Appeal, user, *, comment: str) -> Appeal:
     with transaction.atomic():
         appeal = _lock(appeal, user)
         _require_state(appeal, [Status.REGISTERED, Status.IN_WORK, Status.ON_APPROVAL], _("прекратить переписку"))
-        answered = appeal.linked_appeals.filter(status=Status.ANSWERED).count()
-        if answered < 2:
-            raise AppealError(_("Переписку можно прекратить, если по тому же вопросу уже не менее двух раз давались "
-                                "ответы по существу (ч. 5 ст. 11): свяжите прежние обращения с ответами."))
+        grounds = authorship.earlier_answers(appeal)
+        counted = [row for row in grounds if row.counts]
+        if len(counted) < authorship.TERMINATION_MIN_ANSWERS:
+            raise AppealError(_termination_refusal(grounds))
         _set_results(appeal, QuestionResult.NO_ANSWER)
         _close(appeal, Status.NO_ANSWER, "appeal.art11.part5", user=user, comment=comment,
-               art11_case=Art11Case.TERMINATED)
+               note={"earlier_answers": [row.appeal.number for row in counted]}, art11_case=Art11Case.TERMINATED)
         _notify_citizen(appeal, "art11_part5", reason=comment)
     return appeal
 
 
+def _termination_refusal(grounds: Sequence[authorship.EarlierAnswer]) -> str:
+    """Why the correspondence cannot be ended: what counts, and why each other linked appeal does not."""
+    message = _("Переписку можно прекратить, если тому же заявителю по тому же вопросу уже не менее двух раз "
+                "давались письменные ответы по существу (ч. 5 ст. 11 Федерального закона № 59-ФЗ).")
+    counted = [str(row) for row in grounds if row.counts]
+    others = [str(row) for row in grounds if not row.counts]
+    if not grounds:
+        return message + " " + _("Связанных прежних обращений нет: свяжите с этим обращением прежние обращения "
+                                 "заявителя, на которые давались ответы.")
+    parts = [message, _("Учтены: %(list)s.") % {"list": ", ".join(counted)} if counted else _("Учтённых нет.")]
+    if others:
+        parts.append(_("Не учтены: %(list)s.") % {"list": "; ".join(others)})
+    return " ".join(parts)
+
+
 # --- during consideration -----------------------------------------------------------
 def request_documents(appeal: Appeal, user, *, body: ExternalBody, text: str) -> DocumentRequest:
-    """Request documents from another body (art. 10 part 2): it answers within 15 days."""
+    """Request documents from another body (art. 10 part 2): it answers within 15 days.
+
+    Item 2 of art. 10 part 1 excepts courts, bodies of inquiry and of
+    preliminary investigation: they are never asked (ExternalBody.kind).
+    """
     _require(user, "request_documents")
     if not text.strip():
         raise AppealError(_("Укажите, какие документы запрашиваются."))
+    if not body.accepts_documents_request:
+        raise AppealError(
+            _("Документы не запрашиваются у судов, органов дознания и органов предварительного следствия "
+              "(п. 2 ч. 1 ст. 10 Федерального закона № 59-ФЗ): «%(body)s» — %(kind)s.")
+            % {"body": body, "kind": body.get_kind_display()}
+        )
     with transaction.atomic():
         appeal = _lock(appeal, user)
         _require_state(appeal, [Status.IN_WORK], _("запросить документы"))

@@ -141,15 +141,45 @@ class TermRow:
     met: bool  # the step the term is for has been taken
 
 
+# The art. 11 notices the law gives no term (parts 3, 5, 6): shown against
+# the outer limit of consideration, the 30 days of art. 12 part 1, as an aim.
+UNTIMED_NOTICES = {
+    "part3": _("Уведомление по ч. 3 ст. 11: срок законом не установлен, ориентир — срок рассмотрения (ч. 1 ст. 12)"),
+    "part5": _("Уведомление по ч. 5 ст. 11: срок законом не установлен, ориентир — срок рассмотрения (ч. 1 ст. 12)"),
+    "part6": _("Уведомление по ч. 6 ст. 11: срок законом не установлен, ориентир — срок рассмотрения (ч. 1 ст. 12)"),
+}
+TIMED_NOTICES = {
+    "part2": _("Возврат обращения по ч. 2 ст. 11 (7 дней)"),
+    "part4": _("Уведомление по ч. 4 ст. 11 (7 дней)"),
+    "part4_1": _("Уведомление по ч. 4.1 ст. 11 (7 дней)"),
+    "part5_1": _("Уведомление по ч. 5.1 ст. 11 (7 дней)"),
+}
+
+
 def explain(appeal: Appeal) -> list[TermRow]:
-    """The appeal's terms with their titles, for the admin page and the citizen's questions."""
+    """The appeal's terms with their titles, for the admin page and the citizen's questions.
+
+    Until the 7-day decision is taken its row is the redirect's term (art. 8
+    part 3). An appeal closed on an article 11 ground shows instead the term
+    of that part's own notice: 7 days from registration for parts 2, 4, 4.1
+    and 5.1; for parts 3, 5 and 6, which set none, no 7-day row and the
+    answer's term titled as the aim; part 1 has no notice and keeps the
+    decision's row.
+    """
     terms = appeal_terms(appeal)
     rows = [TermRow(str(_("Регистрация")), terms.registration, appeal.registered_at is not None)]
-    if terms.decision is not None:
+    case = appeal.art11_case
+    if terms.decision is not None and case in TIMED_NOTICES:
+        notice = deadlines.compute_due(terms.decision.start, deadlines.ART11_NOTICE_TERMS[case], work_calendar(),
+                                       shift_rule())
+        rows.append(TermRow(str(TIMED_NOTICES[case]), notice, appeal.closed_at is not None))
+    elif terms.decision is not None and case not in UNTIMED_NOTICES:
         rows.append(TermRow(str(_("Переадресация или уведомление (7 дней)")), terms.decision,
                             appeal.decided_at is not None))
     if terms.answer is not None:
-        rows.append(TermRow(str(_("Ответ")), terms.answer, appeal.closed_at is not None))
+        # For parts 3, 5 and 6 the answer's term is the notice's aim: one row, titled so.
+        title = UNTIMED_NOTICES.get(case, _("Ответ"))
+        rows.append(TermRow(str(title), terms.answer, appeal.closed_at is not None))
     return rows
 
 

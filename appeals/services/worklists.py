@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from appeals.models import Appeal
+from appeals.services.authorship import same_author
 
 Status = Appeal.Status
 
@@ -58,17 +59,12 @@ def decision_late(queryset: QuerySet[Appeal] | None = None, *, now: datetime | N
 
 
 def earlier_appeals_of_author(appeal: Appeal) -> QuerySet[Appeal]:
-    """The same citizen's earlier appeals: the same full name, or the same e-mail address.
+    """The same citizen's earlier appeals (authorship.same_author: the same full name, or the same proven e-mail).
 
     Whoever picks an appeal up sees the person's history (repeated appeals
-    are linked to it, art. 11 part 5 counts them). Served by
-    appeal_surname_key_idx and appeal_email_idx.
+    are linked to it, art. 11 part 5 counts them).
     """
-    same_author = Q(surname_key=appeal.surname_key, first_name__iexact=appeal.first_name,
-                    patronymic__iexact=appeal.patronymic)
-    if appeal.email:
-        same_author |= Q(email=appeal.email)
-    return Appeal.objects.filter(same_author, received_at__lt=appeal.received_at).exclude(pk=appeal.pk)
+    return Appeal.objects.filter(same_author(appeal), received_at__lt=appeal.received_at).exclude(pk=appeal.pk)
 
 
 # The admin's "что требует внимания" filter: its URL values and querysets.

@@ -80,7 +80,7 @@ def _redirect(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
 def _art11(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     handling.decide_art11(appeal, user, case=data["case"], comment=data["comment"],
                           published_url=data["published_url"], forward_to=data["forward_to"],
-                          notify=data["notify"])
+                          notify=data["notify"], part1_reason=data["part1_reason"])
     return gettext("Решение по статье 11 принято.")
 
 

@@ -196,7 +196,9 @@ def test_a_received_appeal_is_registered_before_it_is_redirected(roles):
 )
 def test_each_article_11_case_closes_with_its_notice(roles, case, notice):
     appeal = roles.appeal("registered")
-    handling.decide_art11(appeal, roles.registrar, case=case, comment="Основание установлено")
+    # Part 1 on an appeal with a surname and an address needs the reason (issue 8, item 11).
+    handling.decide_art11(appeal, roles.registrar, case=case, comment="Основание установлено",
+                          part1_reason="Фамилия вымышленная")
     appeal.refresh_from_db()
     assert appeal.status == Status.NO_ANSWER and appeal.art11_case == case and appeal.closed_at
     assert actions(appeal)[-1] == f"appeal.art11.{case}"
@@ -225,7 +227,7 @@ def test_an_anonymous_report_of_an_offence_is_forwarded_to_law_enforcement(roles
     appeal = roles.appeal("registered")
     police = external_body("ГУ МВД России по г. Москве", is_law_enforcement=True, email="mvd@mvd.ru")
     handling.decide_art11(appeal, roles.registrar, case=Art11Case.NO_NAME_OR_ADDRESS, comment="Нет фамилии",
-                          forward_to=police)
+                          forward_to=police, part1_reason="Вместо фамилии — псевдоним")
     assert kinds(appeal)[1:] == ["letters.art11_part1_forward"]
     other = roles.appeal("registered")
     with pytest.raises(AppealError, match="правоохранительный"):
