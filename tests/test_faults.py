@@ -9,19 +9,22 @@ that the cache is down.
 
 from __future__ import annotations
 
+import logging
+import runpy
+from pathlib import Path
+
 import pytest
 import requests
+from django.core import mail
+from django.core.cache import caches
 
+import appeals_portal
 from appeals.models import Appeal
 from outbox import services
 from outbox.models import OutgoingMessage
 from tests.factories import form_data
 from tests.servers import LINK, csrf_token, gunicorn, portal_env
-from tests.smtp import SMTPServer
-
-pytestmark = [
-    pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+from tests.smtp import SMTPServer, free_port
 
 
 def no_server_error(response: requests.Response) -> requests.Response:
@@ -29,6 +32,32 @@ def no_server_error(response: requests.Response) -> requests.Response:
     return response
 
 
+@pytest.mark.django_db
+def test_the_real_cache_settings_let_a_citizen_through_a_dead_redis(client, settings, monkeypatch, caplog):
+    """In-process, on any database: the CACHES the settings build for a Redis that does not answer."""
+    monkeypatch.setenv("CACHE_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    real = runpy.run_path(str(Path(appeals_portal.__file__).parent / "settings.py"))
+    settings.CACHES = real["CACHES"]
+    settings.RATELIMIT_ENABLE = True
+    settings.RATELIMIT_FAIL_OPEN = real["RATELIMIT_FAIL_OPEN"]
+    assert real["SESSION_ENGINE"] == settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert caches["default"].get("anything") is None  # the client ignores the error
+    with caplog.at_level(logging.ERROR, logger="appeals_portal.cache"):
+        assert client.get("/").status_code == 200
+        response = client.post("/", form_data(email="citizen@mail.ru"))
+        assert response.status_code == 302 and response["Location"] == "/confirm/"
+        path = LINK.search(mail.outbox[0].body).group(1)
+        assert client.post(path).status_code == 302
+        assert client.get("/received/").status_code == 200
+    assert Appeal.objects.get().email == "citizen@mail.ru"
+    assert any(record.name == "appeals_portal.cache" for record in caplog.records)
+    health = client.get("/health/")
+    assert health.status_code == 503 and health.json()["cache"] == "error"
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_citizen_submits_and_confirms_while_redis_is_down(
     require_postgres, private_redis, smtp_server: SMTPServer, settings, tmp_path
 ):
