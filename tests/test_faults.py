@@ -42,8 +42,13 @@ def test_the_real_cache_settings_let_a_citizen_through_a_dead_redis(client, sett
     settings.RATELIMIT_FAIL_OPEN = real["RATELIMIT_FAIL_OPEN"]
     assert real["SESSION_ENGINE"] == settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
     assert caches["default"].get("anything") is None  # the client ignores the error
+    settings.APPEALS_RATE_SUBMIT = "1/h"  # the second POST would be refused if the counter worked
     with caplog.at_level(logging.ERROR, logger="appeals_portal.cache"):
         assert client.get("/").status_code == 200
+        # The captcha, kept in the database, still guards the form ...
+        refused = client.post("/", form_data(email="citizen@mail.ru", captcha_1="WRONG"))
+        assert refused.status_code == 200 and refused.context["form"].errors.keys() == {"captcha"}
+        # ... while the rate limit, which cannot count, lets the citizen through.
         response = client.post("/", form_data(email="citizen@mail.ru"))
         assert response.status_code == 302 and response["Location"] == "/confirm/"
         path = LINK.search(mail.outbox[0].body).group(1)
