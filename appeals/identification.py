@@ -88,6 +88,7 @@ class EmailIdentification(IdentificationBackend):
                 kind="appeals.confirmation",
                 to=draft.email,
                 secret=True,
+                draft=draft,  # not sent once the draft no longer waits for this letter
                 template="emails/appeal_confirm",
                 context={
                     "link": confirmation_url(draft, token),

@@ -128,20 +128,33 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions --------------------------------------------------------
-# Rate limits and sessions live in the cache, so that any number of web
-# processes can serve the portal. Production points CACHE_URL at Redis.
+# The cache holds only what may be lost: rate-limit counters and the cached
+# HTML of the blank form. Production points CACHE_URL at Redis. A Redis
+# outage must not reach citizens: django-redis ignores connection errors
+# (a read misses, a write is dropped) and logs each one under the
+# "appeals_portal.cache" logger; /health/ still reports the cache down (503).
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": CACHE_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                # A Redis that does not answer costs a request at most this long per call.
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "appeals_portal.cache"
+# Sessions live in the database, which holds the drafts anyway: any web
+# process reads any session, and a cache outage loses none. Expired rows are
+# deleted by the "sessions-clear-expired" beat task.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 2
 
 # --- Passwords ----------------------------------------------------------------
@@ -220,7 +233,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15)
+# Each blocking step of an SMTP conversation waits at most this long; it
+# must stay below the delivery task's soft time limit (30 s, outbox.services:
+# the arithmetic that keeps a slow worker from being overtaken is there).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 # The first retry of a message the SMTP server refused comes after this
 # many seconds, each next one after twice as long (at most 2 hours).
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
@@ -247,7 +263,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "outbox.tasks.sweep_outbox", "schedule": 60.0},
+    # Every 30 s: a dead worker's letters go out again 60-90 s after their
+    # claim (outbox.services.CLAIM_TIMEOUT is 60 s).
+    "outbox-sweep": {"task": "outbox.tasks.sweep_outbox", "schedule": 30.0},
+    "sessions-clear-expired": {"task": "appeals_portal.clear_expired_sessions", "schedule": 60 * 60.0},
     "appeals-purge-expired-drafts": {"task": "appeals.tasks.purge_expired_drafts", "schedule": 15 * 60.0},
     # Reminders of due dates and the heads' overdue digest: at 08:00 Moscow
     # time (CELERY_TIMEZONE), before the working day. The job is idempotent
@@ -299,6 +318,10 @@ CAPTCHA_TIMEOUT = 20  # minutes
 # --- Rate limits (django-ratelimit, counted in the cache) --------------------
 RATELIMIT_VIEW = "appeals.views.public.rate_limited"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# When the cache is down the counters cannot be read: let the request through
+# (django-redis logs the failure) rather than refuse every citizen. The
+# captcha, kept in the database, still guards the form meanwhile.
+RATELIMIT_FAIL_OPEN = True
 # Behind a reverse proxy every request comes from the proxy's address: name
 # the header that carries the client's (e.g. HTTP_X_REAL_IP, set by nginx).
 if env_str("RATELIMIT_IP_META_KEY"):

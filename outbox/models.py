@@ -14,6 +14,9 @@ class OutgoingMessage(models.Model):
         SENDING = "sending", _("отправляется")
         SENT = "sent", _("отправлено")
         FAILED = "failed", _("не отправлено")
+        # Never sent because it no longer means anything: the confirmation
+        # of a draft that was confirmed, expired or sent a newer letter.
+        OBSOLETE = "obsolete", _("не отправлено: устарело")
 
     # Stable identity of the message: it becomes the Message-ID header, so a
     # resend after a lost acknowledgement is recognisable as the same letter.
@@ -27,6 +30,20 @@ class OutgoingMessage(models.Model):
         on_delete=models.PROTECT,
         related_name="messages",
     )
+    # The draft whose proof (link and code) this letter carries: once the
+    # draft is confirmed, expired or sent a newer letter, this one is
+    # obsolete and is not sent (services._obsolete).
+    draft = models.ForeignKey(
+        "appeals.Draft",
+        verbose_name=_("черновик"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outgoing_messages",
+    )
+    # A letter not handed to the SMTP server by then is not sent at all (the
+    # draft's expiry for a confirmation: it stays when the draft is purged).
+    send_before = models.DateTimeField(_("отправить не позднее"), null=True, blank=True)
     to = models.EmailField(_("получатель"))
     subject = models.CharField(_("тема"), max_length=255)
     body_text = models.TextField(_("текст"))

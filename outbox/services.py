@@ -2,9 +2,17 @@
 
 A message is written in the caller's transaction and handed to Celery only
 after that transaction commits. Delivery claims the row with a conditional
-UPDATE, so two workers (or a task run twice) never send the same message
+UPDATE, so two live workers (or a task run twice) never send the same message
 twice; whatever the broker or the SMTP server loses, the periodic sweep finds
 again in the table.
+
+What holds (docs/delivery.md): every message is delivered at least once. It
+is delivered twice only when a worker dies in the window between the SMTP
+server's acceptance of the letter and the UPDATE that marks the row sent
+(one statement, nothing in between); the sweep then sends it again, with
+the same Message-ID, CLAIM_TIMEOUT after the claim. A letter that became
+obsolete meanwhile (the confirmation of a draft since confirmed) is not sent
+again.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.storage import storages
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -28,9 +37,23 @@ from outbox.models import OutgoingMessage
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
-# A message claimed this long ago whose worker never reported back (killed
-# mid-send) is offered again.
-STALE_CLAIM = timedelta(minutes=10)
+
+# How long a worker may hold a message, and why a live worker is never
+# overtaken. The delivery task claims the row when it starts, so the claim is
+# never older than the task. The worker interrupts the task SEND_SOFT_TIME_LIMIT
+# seconds after its start (the letter goes back to «pending» and is tried
+# later) and kills it after SEND_TIME_LIMIT (if the soft limit did not get
+# through, e.g. stuck in C code). EMAIL_TIMEOUT bounds each blocking step of
+# the SMTP conversation (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, the
+# reply to the body) and must stay below the soft limit; the outbox's system
+# check says so. So 45 s after its claim no worker is still sending a letter:
+# the sweep re-offers only claims older than CLAIM_TIMEOUT = 60 s, 15 s later,
+# which also covers the claim's own write and clocks of hosts kept by NTP.
+# With the sweep every 30 s (CELERY_BEAT_SCHEDULE), the letters of a dead
+# worker go out again 60-90 s after their claim.
+SEND_SOFT_TIME_LIMIT = 30
+SEND_TIME_LIMIT = 45
+CLAIM_TIMEOUT = timedelta(seconds=60)
 
 Status = OutgoingMessage.Status
 
@@ -57,6 +80,7 @@ def render_email(template: str, context: dict[str, Any]) -> RenderedEmail:
 
 
 REDACTED = "[текст удалён после отправки: письмо содержало одноразовый код]"
+REDACTED_OBSOLETE = "[текст удалён: письмо устарело и не отправлено; оно содержало одноразовый код]"
 
 
 Attachment = tuple[str, str, str]
@@ -72,11 +96,14 @@ def queue_email(
     appeal=None,
     secret: bool = False,
     attachment: Attachment | None = None,
+    draft=None,
 ) -> OutgoingMessage:
     """Render templates/<template>.* and write the message into the outbox.
 
     It is handed to Celery when the transaction commits. A secret message (a
-    confirmation code) loses its text once sent.
+    confirmation code) loses its text once sent. A message for a draft
+    carries that draft's proof: it is not sent once the draft no longer
+    waits for it (confirmed, expired, or sent a newer letter).
     """
     rendered = render_email(template, context)
     return queue_rendered_email(
@@ -88,6 +115,7 @@ def queue_email(
         appeal=appeal,
         secret=secret,
         attachment=attachment,
+        draft=draft,
     )
 
 
@@ -101,6 +129,7 @@ def queue_rendered_email(
     appeal=None,
     secret: bool = False,
     attachment: Attachment | None = None,
+    draft=None,
 ) -> OutgoingMessage:
     """Write an already rendered message into the outbox; Celery gets it when the transaction commits.
 
@@ -112,6 +141,8 @@ def queue_rendered_email(
         kind=kind,
         to=to,
         appeal=appeal,
+        draft=draft,
+        send_before=draft.expires_at if draft is not None else None,
         redact_after_send=secret,
         subject=" ".join(subject.split()),  # a header is one line
         body_text=text,
@@ -121,7 +152,9 @@ def queue_rendered_email(
         attachment_type=content_type,
         next_attempt_at=timezone.now(),
     )
-    transaction.on_commit(lambda: enqueue(message.pk))
+    # robust: whatever goes wrong with the broker, the request that saved
+    # this row has succeeded and must not answer 500; the sweep sends it.
+    transaction.on_commit(lambda: enqueue(message.pk), robust=True)
     return message
 
 
@@ -143,11 +176,36 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 2 * 60 * 60))
 
 
-def _claim(message_id: int) -> bool:
+def _obsolete() -> Q:
+    """Messages not worth sending any more: past their send-by time, or a draft's proof it no longer waits for."""
+    from appeals.models import Draft  # appeals imports the outbox; import here, not at module level
+
     now = timezone.now()
-    claimed = OutgoingMessage.objects.filter(pk=message_id, status=Status.PENDING).update(
-        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    proof_unwanted = (
+        ~Q(draft__status=Draft.Status.AWAITING)
+        | Q(draft__expires_at__lte=now)
+        # A newer letter replaced this one's link and code (or the address changed).
+        | Q(draft__confirmation_sent_at__isnull=True)
+        | Q(draft__confirmation_sent_at__gt=F("created_at"))
     )
+    return Q(send_before__lte=now) | (Q(draft__isnull=False) & proof_unwanted)
+
+
+def _retire_obsolete(rows) -> int:
+    """Mark the obsolete ones among these rows «obsolete», dropping a secret text; return how many."""
+    obsolete = OutgoingMessage.objects.filter(pk__in=rows.filter(_obsolete()).values("pk"))
+    done = {"status": Status.OBSOLETE, "next_attempt_at": None, "claimed_at": None}
+    retired = obsolete.filter(redact_after_send=True).update(body_text=REDACTED_OBSOLETE, body_html="", **done)
+    retired += obsolete.filter(redact_after_send=False).update(**done)
+    return retired
+
+
+def _claim(message_id: int) -> bool:
+    pending = OutgoingMessage.objects.filter(pk=message_id, status=Status.PENDING)
+    if _retire_obsolete(pending):
+        logger.info("outbox message=%s is obsolete; not sent", message_id)
+        return False
+    claimed = pending.update(status=Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
     return claimed == 1
 
 
@@ -171,8 +229,39 @@ def _build(message: OutgoingMessage, connection) -> EmailMultiAlternatives:
     return email
 
 
+def _hand_back(message: OutgoingMessage, exc: BaseException) -> bool:
+    """The send failed: offer the message again later, or give up after MAX_ATTEMPTS."""
+    final = message.attempts >= MAX_ATTEMPTS
+    OutgoingMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=Status.FAILED if final else Status.PENDING,
+        last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        next_attempt_at=None if final else timezone.now() + retry_delay(message.attempts),
+    )
+    if final:
+        logger.error("outbox gave up message=%s kind=%s attempts=%s", message.pk, message.kind, message.attempts)
+        return False
+    logger.warning("outbox send failed message=%s attempt=%s error=%r", message.pk, message.attempts, exc)
+    raise TransientDeliveryError(str(exc)) from exc
+
+
+def _mark_sent(message: OutgoingMessage) -> None:
+    """Record the SMTP server's acceptance: one UPDATE, which also drops a secret text.
+
+    Status and redaction go together in one statement: a row is never
+    redacted but unsent (the sweep would resend an empty letter), nor sent
+    with its code still in it.
+    """
+    done: dict[str, Any] = {"status": Status.SENT, "sent_at": timezone.now(), "last_error": "", "next_attempt_at": None}
+    if message.redact_after_send:
+        done.update(body_text=REDACTED, body_html="")
+    OutgoingMessage.objects.filter(pk=message.pk).update(**done)
+
+
+DELIVERY_ERRORS = (smtplib.SMTPException, OSError, SoftTimeLimitExceeded)
+
+
 def deliver(message_id: int) -> bool:
-    """Send one message if it is still pending. Return True when this call sent it.
+    """Send one message if it is still pending and not obsolete. Return True when this call sent it.
 
     Raise TransientDeliveryError when the SMTP server failed and another
     attempt is due later.
@@ -182,37 +271,43 @@ def deliver(message_id: int) -> bool:
         return False
     message = OutgoingMessage.objects.get(pk=message_id)
     # 2. Talk to the SMTP server outside any transaction: it may be slow.
+    #    The connection is opened here and closed only after the row is
+    #    marked, so nothing (not even QUIT) stands between the server's
+    #    acceptance of the letter and the record of it.
     try:
         connection = get_connection(fail_silently=False)
-        _build(message, connection).send()
-    except (smtplib.SMTPException, OSError) as exc:
-        # 3a. Hand the message back (or give up after MAX_ATTEMPTS).
-        final = message.attempts >= MAX_ATTEMPTS
-        OutgoingMessage.objects.filter(pk=message_id, status=Status.SENDING).update(
-            status=Status.FAILED if final else Status.PENDING,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            next_attempt_at=None if final else timezone.now() + retry_delay(message.attempts),
-        )
-        if final:
-            logger.error("outbox gave up message=%s kind=%s attempts=%s", message_id, message.kind, message.attempts)
-            return False
-        logger.warning("outbox send failed message=%s attempt=%s error=%r", message_id, message.attempts, exc)
-        raise TransientDeliveryError(str(exc)) from exc
-    # 3b. Record success.
-    done: dict[str, Any] = {"status": Status.SENT, "sent_at": timezone.now(), "last_error": "", "next_attempt_at": None}
-    if message.redact_after_send:
-        done.update(body_text=REDACTED, body_html="")
-    OutgoingMessage.objects.filter(pk=message_id).update(**done)
+        email = _build(message, connection)
+        connection.open()
+    except DELIVERY_ERRORS as exc:
+        return _hand_back(message, exc)
+    try:
+        try:
+            connection.send_messages([email])
+        except DELIVERY_ERRORS as exc:
+            return _hand_back(message, exc)
+        # 3. The server has the letter: mark it sent at once. A crash before
+        #    this statement is the only way to a duplicate (docs/delivery.md).
+        _mark_sent(message)
+    finally:
+        try:
+            connection.close()
+        except DELIVERY_ERRORS as exc:  # the letter is recorded; a failed QUIT changes nothing
+            logger.info("outbox SMTP close failed message=%s error=%r", message_id, exc)
     logger.info("outbox sent message=%s kind=%s", message_id, message.kind)
     return True
 
 
 def due_message_ids(limit: int = 500) -> list[int]:
-    """Messages the sweep should queue: pending and due, or claimed by a worker that died."""
+    """Messages the sweep should queue: pending and due, or claimed by a worker that died.
+
+    Obsolete ones among them are marked so and not queued.
+    """
     now = timezone.now()
-    OutgoingMessage.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
-        status=Status.PENDING, next_attempt_at=now
-    )
+    stale = Q(status=Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    retired = _retire_obsolete(OutgoingMessage.objects.filter(stale | Q(status=Status.PENDING)))
+    if retired:
+        logger.info("outbox sweep retired obsolete=%s", retired)
+    OutgoingMessage.objects.filter(stale).update(status=Status.PENDING, next_attempt_at=now)
     due = OutgoingMessage.objects.filter(
         Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True), status=Status.PENDING
     )

@@ -9,7 +9,16 @@ from outbox import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=services.MAX_ATTEMPTS, ignore_result=True)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=services.MAX_ATTEMPTS,
+    ignore_result=True,
+    # Below the outbox's claim timeout, so a live but slow worker is never
+    # overtaken by the sweep (the arithmetic is at services.CLAIM_TIMEOUT).
+    soft_time_limit=services.SEND_SOFT_TIME_LIMIT,
+    time_limit=services.SEND_TIME_LIMIT,
+)
 def deliver_message(self, message_id: int) -> None:
     """Send one outbox message; a transient SMTP failure is retried with back-off."""
     try:

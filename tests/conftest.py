@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import pytest
@@ -65,6 +68,45 @@ def redis_url() -> str:
     if not reachable(url):
         missing_service(f"Redis at {url} does not answer")
     return url
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of the test's own on a loopback port: the test may kill it."""
+
+    port: int
+    process: subprocess.Popen
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator[PrivateRedis]:
+    """Start a redis-server for this test only (never the shared one on 6379), and stop it afterwards."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        missing_service("needs the redis-server binary on PATH (the test starts its own Redis to kill it)")
+    from tests.smtp import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    redis = PrivateRedis(port=port, process=process)
+    try:
+        if not wait_for(lambda: reachable(redis.url()), timeout=10):
+            pytest.fail(f"the private redis-server on port {port} did not start")
+        yield redis
+    finally:
+        if process.poll() is None:
+            redis.kill()
 
 
 @pytest.fixture(autouse=True)

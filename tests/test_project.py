@@ -106,8 +106,10 @@ def test_cache_url_selects_redis(tmp_path):
     assert "LocMemCache" in settings_values(tmp_path, ["CACHES"])["CACHES"]["default"]["BACKEND"]
 
     cache = settings_values(tmp_path, ["CACHES"], CACHE_URL="redis://127.0.0.1:6379/1")["CACHES"]["default"]
-    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # django-redis, ignoring a Redis that is down (issue 8: a cache outage never reaches a citizen).
+    assert cache["BACKEND"] == "django_redis.cache.RedisCache"
     assert cache["LOCATION"] == "redis://127.0.0.1:6379/1"
+    assert cache["OPTIONS"]["IGNORE_EXCEPTIONS"] is True
 
 
 def test_secret_key_file_is_read(tmp_path):
