@@ -1,4 +1,4 @@
-"""Health check for load balancers and operators: does each service answer?"""
+"""Health checks: does each service answer (operators), can this host serve citizens (load balancers)?"""
 
 from __future__ import annotations
 
@@ -43,18 +43,38 @@ def check_broker() -> str:
 
 CHECKS = {"database": check_database, "cache": check_cache, "broker": check_broker}
 
+# What a web host cannot serve citizens without. A dead cache or broker is
+# survived (sessions and the captcha are in the database, rate limits fail
+# open, letters wait in the outbox), so a load balancer must not take every
+# host out of service for it: /health/ready/ fails only on these.
+REQUIRED_FOR_SERVING = ("database",)
 
-@never_cache
-@require_GET
-def health(request: HttpRequest) -> JsonResponse:
-    """Report each service; answer 503 when any of them fails."""
+
+def _report() -> dict[str, str]:
     report: dict[str, str] = {}
-    healthy = True
     for name, check in CHECKS.items():
         try:
             report[name] = check()
         except Exception as exc:  # any failure of a service is a finding, not a crash
-            healthy = False
             report[name] = "error"
             logger.warning("health check failed service=%s error=%r", name, exc)
+    return report
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Report each service; answer 503 when any of them fails (for monitoring)."""
+    report = _report()
+    healthy = "error" not in report.values()
     return JsonResponse({"status": "ok" if healthy else "error", **report}, status=200 if healthy else 503)
+
+
+@never_cache
+@require_GET
+def ready(request: HttpRequest) -> JsonResponse:
+    """Report each service; answer 503 only when one the host cannot serve without fails (for load balancers)."""
+    report = _report()
+    serving = all(report[name] != "error" for name in REQUIRED_FOR_SERVING)
+    status = "error" if not serving else "degraded" if "error" in report.values() else "ok"
+    return JsonResponse({"status": status, **report}, status=200 if serving else 503)

@@ -6,6 +6,7 @@ from appeals_portal import health
 urlpatterns = [
     path("", include("appeals.urls")),
     path("health/", health.health, name="health"),
+    path("health/ready/", health.ready, name="health_ready"),
     path("captcha/", include("captcha.urls")),
     path("admin/", admin.site.urls),
 ]

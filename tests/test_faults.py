@@ -106,6 +106,9 @@ def test_a_citizen_submits_and_confirms_while_redis_is_down(
         # The operator sees the outage; the portal logged each ignored cache error.
         health = requests.get(portal.url + "/health/", timeout=30)
         assert health.status_code == 503 and health.json()["cache"] == "error"
+        # ... while the load balancer keeps the host in service.
+        ready = requests.get(portal.url + "/health/ready/", timeout=30)
+        assert ready.status_code == 200 and ready.json()["status"] == "degraded"
         log = portal.output()
         assert "logger=appeals_portal.cache" in log and "Exception ignored" in log
         assert '" 500 ' not in log

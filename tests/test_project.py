@@ -187,6 +187,35 @@ def test_health_answers_503_when_a_service_fails(client, monkeypatch):
     assert response.json()["database"] == "ok"
 
 
+@pytest.mark.django_db
+def test_readiness_survives_a_failing_cache_and_broker(client, monkeypatch):
+    """A load balancer must not take every host out for an outage the portal survives."""
+    def broken() -> str:
+        raise ConnectionError("down")
+
+    monkeypatch.setitem(health.CHECKS, "cache", broken)
+    monkeypatch.setitem(health.CHECKS, "broker", broken)
+
+    response = client.get("/health/ready/")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "database": "ok", "cache": "error", "broker": "error"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_readiness_fails_without_the_database(client, monkeypatch):
+    def broken() -> str:
+        raise ConnectionError("database is down")
+
+    monkeypatch.setitem(health.CHECKS, "database", broken)
+
+    response = client.get("/health/ready/")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
 # --- docker-compose.yml -------------------------------------------------------
 
 
