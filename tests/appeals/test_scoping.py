@@ -213,3 +213,22 @@ def test_rows_of_no_appeal_are_within_no_appeals_reach(roles, postal):
     assert not access.visible_through_appeal(roles.executor_a, OutgoingMessage.objects.all()).exists()
     assert not access.visible_through_appeal(roles.administrator, OutgoingMessage.objects.all()).exists()
     assert access.can_read_contents(roles.executor_b, postal["b"]) and not access.can_read_contents(roles.head, None)
+
+
+def test_no_admin_model_has_a_view_on_site_link():
+    """Django's "view on site" (/admin/r/<type>/<id>/) redirects to a model's page without asking the admin's
+    rules; no model registered here has one, so the shortcut leads nowhere."""
+    from django.contrib import admin
+
+    with_link = [model._meta.label for model, model_admin in admin.site._registry.items()
+                 if model_admin.view_on_site and hasattr(model, "get_absolute_url")]
+    assert with_link == []
+
+
+def test_the_shortcut_to_an_appeal_leads_nowhere(client, roles, postal):
+    from django.contrib.contenttypes.models import ContentType
+
+    client.force_login(roles.executor_a)
+    content_type = ContentType.objects.get_for_model(Appeal)
+    response = client.get(reverse("admin:view_on_site", args=[content_type.pk, postal["b"].pk]))
+    assert response.status_code == 404
