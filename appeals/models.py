@@ -527,6 +527,10 @@ class AccessLogEntry(models.Model):
         VIEW = "view", _("просмотр")
         DOWNLOAD = "download", _("скачивание файла")
         CHANGE = "change", _("действие")
+        # A postal letter's or an outgoing message's page: its address and text.
+        VIEW_LETTER = "view_letter", _("просмотр письма")
+        # A page of this log: who saw what of an appeal, and the files' names.
+        VIEW_LOG = "view_log", _("просмотр журнала доступа")
 
     at = models.DateTimeField(_("когда"), default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("кто"), on_delete=models.PROTECT)

@@ -82,4 +82,6 @@ class OutgoingMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.to} ({self.get_status_display()})"
+        # The admin's titles and breadcrumbs show this to whoever operates the
+        # mail: never the recipient's address (outbox.admin).
+        return f"{self.kind} № {self.pk} ({self.get_status_display()})"

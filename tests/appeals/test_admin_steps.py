@@ -343,13 +343,16 @@ def test_viewing_the_page_and_downloading_are_logged(client, roles):
     assert entries == [("executor_a", "view", ""), ("executor_a", "download", "скан.pdf")]
 
 
-def test_the_access_log_is_read_only_for_the_administrator(client, roles):
+def test_the_access_log_is_read_only_for_the_head(client, roles):
+    """The heads audit the log (migration 0011_scoping_audit_role); the administrator sees no appeal, nor its log."""
     appeal = roles.appeal("received")
     client.force_login(roles.registrar)
     client.get(page_url(appeal))
-    assert client.get(reverse("admin:appeals_accesslogentry_changelist")).status_code == 403
-    client.force_login(roles.administrator)
     url = reverse("admin:appeals_accesslogentry_changelist")
+    assert client.get(url).status_code == 403
+    client.force_login(roles.administrator)
+    assert client.get(url).status_code == 403
+    client.force_login(roles.head)
     html = client.get(url, {"q": appeal.number}).content.decode()
     assert "registrar" in html
     assert appeal.number not in client.get(url, {"q": appeal.number[:-1]}).content.decode().split("<tbody>")[-1]

@@ -43,3 +43,13 @@ def test_appeals_received_before_case_handling_get_their_registration_term():
     appeal = new.get_model("appeals", "Appeal").objects.get()
     # Received on Monday 6 April 2026: 3 days later, Thursday 9 April, a working day.
     assert appeal.registration_due == date(2026, 4, 9) and appeal.next_due == date(2026, 4, 9)
+
+
+def test_the_access_log_moves_from_the_administrator_to_the_heads_and_back():
+    def readers(apps) -> set[str]:
+        Group = apps.get_model("auth", "Group")
+        return set(Group.objects.filter(permissions__codename="view_accesslogentry").values_list("name", flat=True))
+
+    assert readers(migrate(("appeals", "0010_scoping_log_actions"))) == {"Администратор"}
+    assert readers(migrate(("appeals", "0011_scoping_audit_role"))) == {"Руководитель"}
+    assert readers(migrate(("appeals", "0010_scoping_log_actions"))) == {"Администратор"}
