@@ -180,7 +180,7 @@ def check_attachment(uploaded: File) -> CheckedFile:
     if size == 0:
         raise _error("empty", name)
     if size > MAX_TOTAL_BYTES:
-        raise _error("too_large", name, size=_format_mb(size), limit=_format_mb(MAX_TOTAL_BYTES))
+        raise _error("too_large", name, size=format_mb(size), limit=format_mb(MAX_TOTAL_BYTES))
 
     kind = _detect_kind(_read_at(uploaded, 0, PDF_HEADER_WINDOW))
     if kind is None:
@@ -221,7 +221,7 @@ def check_total_size(sizes: Iterable[int]) -> None:
         raise ValidationError(
             MESSAGES["total_too_large"],
             code="total_too_large",
-            params={"size": _format_mb(total), "limit": _format_mb(MAX_TOTAL_BYTES)},
+            params={"size": format_mb(total), "limit": format_mb(MAX_TOTAL_BYTES)},
         )
 
 
@@ -257,7 +257,7 @@ def short_file_name(name: str, limit: int = DISPLAY_NAME_MAX) -> str:
     return f"{stem[:head]}…{tail}{extension}"
 
 
-def _format_mb(size: int) -> str:
+def format_mb(size: int) -> str:
     """Megabytes with one decimal, rounded up so an excess never shows as equal to the limit."""
     value = math.ceil(size * 10 / MB) / 10
     text = f"{value:.0f}" if value == int(value) else f"{value:.1f}"

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from appeals import services
+from appeals.attachments import format_mb
 from appeals.forms import AppealForm, ConfirmationCodeForm, draft_data
 from appeals.identification import (
     TOO_MANY_FROM_CLIENT,
@@ -82,6 +83,7 @@ def _render_form(
         "notes": IntakeNote.objects.published(),
         "draft": draft,
         "max_total": settings.APPEALS_ATTACHMENTS_MAX_TOTAL,
+        "max_total_mb": format_mb(settings.APPEALS_ATTACHMENTS_MAX_TOTAL),
         "blank_form_version": _blank_form_version(form),
     }
     return render(request, "appeals/form.html", context, status=status)

@@ -33,16 +33,16 @@ from pypdf.generic import (
 )
 
 from appeals import attachments
-from tests.factories import make_pdf as make_scan_pdf
 from appeals.attachments import (
     MAX_TOTAL_BYTES,
+    PDF_EOF,
     CheckedFile,
     check_attachment,
-    PDF_EOF,
     check_total_size,
     sanitized_content,
     short_file_name,
 )
+from tests.factories import make_pdf as make_scan_pdf
 
 MB = 1024 * 1024
 

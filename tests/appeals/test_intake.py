@@ -236,7 +236,9 @@ def test_request_over_the_limit_is_refused_before_it_is_read(client, settings):
     settings.APPEALS_MAX_REQUEST_BYTES = 1000
     response = client.post(FORM_URL, {**form_data(), "attachments": [upload("big.pdf", make_pdf(padding=5000))]})
     assert response.status_code == 413
-    assert "больше 10 МБ" in response.content.decode()
+    html = response.content.decode()
+    assert "не больше 10 МБ" in html and "кнопку «Назад»: введённый текст останется в форме" in html
+    assert "Connection" not in response  # a hop-by-hop header: wsgiref (runserver) refuses it
 
 
 def test_files_past_the_total_are_dropped_while_streaming_and_named(client, settings, monkeypatch):
