@@ -317,3 +317,25 @@ def test_a_photo_is_stored_without_location_and_camera_data(client):
         assert image.getexif().get_ifd(0x8825) == {}  # no GPS block
     assert attachment.original_name == "IMG_0001.JPG" and attachment.file.name.endswith(".jpg")
     assert attachment.size == len(stored)
+
+
+LONG_RUSSIAN_NAME = (
+    "Заявление о предоставлении копии решения комиссии по рассмотрению обращений граждан "
+    "от 12 марта 2026 года, страница 1.pdf"
+)
+
+
+def test_a_pdf_with_a_long_russian_name_is_accepted_kept_whole_and_listed_shortened(client):
+    # Issue 8: the 80-character display cut used to fall on the name before
+    # the extension check, so this valid PDF was refused as «not .pdf».
+    from appeals.attachments import short_file_name
+
+    pdf = upload(LONG_RUSSIAN_NAME, make_pdf())
+    response = client.post(FORM_URL, {**form_data(last_name=""), "attachments": [pdf]})
+    html = response.content.decode()
+    assert "не оканчивается на .pdf" not in html
+    [attachment] = Draft.objects.get().attachments.all()
+    assert attachment.original_name == LONG_RUSSIAN_NAME
+    shown = short_file_name(LONG_RUSSIAN_NAME)
+    assert str(attachment) == attachment.display_name == shown and len(shown) == 80
+    assert f'title="{LONG_RUSSIAN_NAME}">{shown}</span>' in html
