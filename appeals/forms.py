@@ -293,7 +293,10 @@ class AppealForm(ApplicantNamesMixin, PortalForm):
             ValidationError(
                 _("Файл «%(name)s» не принят: вместе с другими файлами он больше %(limit)s."),
                 code="total_too_large",
-                params={"name": name, "limit": filesizeformat(attachments.MAX_TOTAL_BYTES)},
+                params={
+                    "name": attachments.short_file_name(name),
+                    "limit": filesizeformat(attachments.MAX_TOTAL_BYTES),
+                },
             )
             for name in self.dropped_uploads
         ]
@@ -307,7 +310,7 @@ class AppealForm(ApplicantNamesMixin, PortalForm):
                     raise ValidationError(
                         _("Файл «%(name)s» не принят: можно приложить не более %(max)s файлов."),
                         code="too_many_files",
-                        params={"name": upload.name, "max": attachments.MAX_FILES},
+                        params={"name": attachments.short_file_name(upload.name or ""), "max": attachments.MAX_FILES},
                     )
                 attachments.check_total_size([total, checked.size])
             except ValidationError as exc:
@@ -316,7 +319,8 @@ class AppealForm(ApplicantNamesMixin, PortalForm):
                         _("Файл «%(name)s» (%(size)s) не принят: всего можно приложить не более %(limit)s, "
                           "уже приложено %(total)s."),
                         code="total_too_large",
-                        params={"name": upload.name, "size": filesizeformat(upload.size or 0),
+                        params={"name": attachments.short_file_name(upload.name or ""),
+                                "size": filesizeformat(upload.size or 0),
                                 "limit": filesizeformat(attachments.MAX_TOTAL_BYTES),
                                 "total": filesizeformat(total)},
                     )
