@@ -223,10 +223,11 @@ def confirm_link(request: HttpRequest, key: str, token: str) -> HttpResponse:
             raise IdentificationError(
                 _("Срок действия ссылки истёк или обращение не найдено. Заполните форму заново.")
             )
-        if posted and wrong_code_limit_reached(request, draft.email):
-            raise IdentificationError(TOO_MANY_FROM_CLIENT)
         # The citizen's click counts a wrong token like a wrong code; a
-        # mail scanner's GET does not (it counts nothing).
+        # mail scanner's GET does not (it counts nothing). The limits per
+        # client and per address do not stop the link: its token cannot be
+        # guessed, and someone typing wrong codes at this address must not
+        # keep its owner from confirming with the letter.
         identity = backend.check_token(draft, token, count_wrong=posted)
     except IdentificationError as exc:
         if exc.counted and draft is not None:
