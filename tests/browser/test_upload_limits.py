@@ -54,6 +54,7 @@ def test_the_script_refuses_files_too_large_together_before_sending(page: Page, 
     expect(message).to_have_text(re.compile(r"занимают 11 МБ, а можно не больше 10 МБ"))
     expect(files).to_have_attribute("aria-invalid", "true")
     expect(files).to_have_accessible_description(re.compile("можно не больше 10 МБ"))
+    block.screenshot(path=tmp_path / "files-too-large.png")
 
     submit(page)
     expect(files).to_be_focused()
