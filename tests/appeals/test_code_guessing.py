@@ -285,3 +285,21 @@ def test_parallel_guesses_cannot_pass_the_limit_together(require_postgres, setti
         thread.join(timeout=60)
     assert sorted(outcomes) == ["checked"] + ["refused"] * 19
     assert Draft.objects.get(pk=draft.pk).wrong_codes == 9
+
+
+@pytest.mark.parametrize("value", ["0", "10", "50"])
+def test_a_limit_that_breaks_the_bound_does_not_start(tmp_path, value):
+    # 10 wrong codes of 10**6 would be exactly 1 in 100,000, not under it.
+    from tests.test_project import load_settings
+
+    result = load_settings(tmp_path, ["APPEALS_CONFIRMATION_MAX_WRONG_CODES"],
+                           APPEALS_CONFIRMATION_MAX_WRONG_CODES=value)
+    assert result.returncode != 0
+    assert "APPEALS_CONFIRMATION_MAX_WRONG_CODES must be between 1 and 9" in result.stderr
+
+
+def test_the_default_limit_is_nine(tmp_path):
+    from tests.test_project import settings_values
+
+    values = settings_values(tmp_path, ["APPEALS_CONFIRMATION_MAX_WRONG_CODES"])
+    assert values["APPEALS_CONFIRMATION_MAX_WRONG_CODES"] == 9
