@@ -134,6 +134,9 @@ def submit_draft(draft: Draft, data: dict[str, Any]) -> Draft:
     return draft
 
 
+RESTARTED_AS = "restarted_as"
+
+
 def restart_draft(draft: Draft) -> Draft:
     """Move what a draft holds (the typed values, the accepted files) to a new draft, to be submitted again.
 
@@ -143,9 +146,14 @@ def restart_draft(draft: Draft) -> Draft:
     """
     with transaction.atomic():
         old = Draft.objects.select_for_update().get(pk=draft.pk)
+        # A second request of the same session (another tab) that waited on
+        # the lock finds the draft already moved: it gets the same new one.
+        successor = get_open_draft(old.data.get(RESTARTED_AS))
+        if successor is not None:
+            return successor
         new = Draft.objects.create(data=old.data)
         old.attachments.update(draft=new)
-        old.data = {}
+        old.data = {RESTARTED_AS: str(new.key)}  # the new draft's key, no personal data
         old.email = ""
         old.token_hash = old.code_hash = ""
         old.save(update_fields=["data", "email", "token_hash", "code_hash"])

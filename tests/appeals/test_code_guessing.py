@@ -172,7 +172,10 @@ def test_at_the_limit_the_code_and_the_link_are_refused_and_the_form_comes_back_
 
     # The old draft is locked for good: neither its right code nor its link works.
     old.refresh_from_db()
-    assert old.wrong_codes == 3 and old.data == {} and not old.attachments.exists()
+    assert old.wrong_codes == 3 and not old.attachments.exists()
+    assert set(old.data) == {"restarted_as"} and old.email == ""  # no personal data left on it
+    # Restarting it again (a second tab) gives the same new draft, not an empty one.
+    assert services.restart_draft(old).key == Draft.objects.get(key=old.data["restarted_as"]).key
     response = client.get(link)
     assert response.status_code == 400 and "слишком много раз" in response.content.decode()
     response = client.post(link)
