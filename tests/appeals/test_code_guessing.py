@@ -306,3 +306,26 @@ def test_the_default_limit_is_nine(tmp_path):
 
     values = settings_values(tmp_path, ["APPEALS_CONFIRMATION_MAX_WRONG_CODES"])
     assert values["APPEALS_CONFIRMATION_MAX_WRONG_CODES"] == 9
+
+
+def test_with_the_counters_cache_down_the_per_draft_bound_still_holds(client, settings, caplog, monkeypatch):
+    # The view's own rate limits share the cache; what they do in an outage is
+    # issue 8 item 8. Here only the wrong-code counters fail, as a Redis
+    # client fails when nothing listens.
+    import redis
+
+    from appeals import identification
+
+    def unreachable(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(identification, "get_usage", unreachable)
+    settings.APPEALS_CONFIRMATION_MAX_WRONG_CODES = 2
+    client.post(FORM_URL, form_data())
+    code = letter_code(mail.outbox[-1])
+    html = client.post(CHECK_URL, {"code": wrong_codes_for(code, 1)[0]}).content.decode()
+    assert "Осталось попыток: 1." in html
+    assert "wrong-code counter unavailable" in caplog.text
+    response = client.post(CHECK_URL, {"code": wrong_codes_for(code, 2)[1]})
+    assert response.status_code == 302 and response["Location"] == FORM_URL
+    assert Draft.objects.filter(wrong_codes=2).exists()  # locked by the database count alone
