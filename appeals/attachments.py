@@ -35,10 +35,23 @@ MB = 1024 * 1024
 MAX_TOTAL_BYTES: int = getattr(settings, "APPEALS_ATTACHMENTS_MAX_TOTAL", 10 * MB)
 MAX_FILES: int = getattr(settings, "APPEALS_ATTACHMENTS_MAX_FILES", 10)
 
-# How far into the file the PDF header may start and how close to the end
-# the %%EOF marker must be; both follow what common PDF readers tolerate.
+# The PDF header must open the file: readers tolerate up to 1 KB of other
+# bytes before it, but a browser sniffing such a file sees what comes first,
+# and HTML there would be rendered as a page. The first kilobyte is read to
+# tell a type; %%EOF is looked for near the end first, then anywhere (a scan
+# with bytes appended after its %%EOF is still a readable document).
 PDF_HEADER_WINDOW = 1024
 PDF_EOF_WINDOW = 1024
+PDF_EOF = b"%%EOF"
+# Bytes after the last %%EOF that begin another object, cross-reference or
+# trailer are an incremental update cut short: a reader would show the older
+# revision, not the document the citizen sent.
+_PDF_CUT_UPDATE_RE = re.compile(rb"(?:^|[\r\n])[ \t]*(?:\d+[ \t\r\n]+\d+[ \t\r\n]+obj\b|xref\b|trailer\b)")
+# Longest file name shown in lists, messages and letters; the stored
+# original name is kept whole.
+DISPLAY_NAME_MAX = 80
+# An "extension" longer than this is part of the name (a sentence with a dot).
+_DISPLAY_EXTENSION_MAX = 10
 JPEG_SIGNATURE = b"\xff\xd8\xff"
 PDF_SIGNATURE = b"%PDF-"
 
@@ -161,17 +174,19 @@ class _PdfTooComplex(Exception):
 
 def check_attachment(uploaded: File) -> CheckedFile:
     """Check one uploaded file by its content; raise ValidationError if refused."""
-    name = _display_name(uploaded)
+    real_name = _base_name(uploaded)
+    name = short_file_name(real_name) if real_name else gettext("без имени")
     size = _measure(uploaded)
     if size == 0:
         raise _error("empty", name)
     if size > MAX_TOTAL_BYTES:
-        raise _error("too_large", name, size=_format_mb(size), limit=_format_mb(MAX_TOTAL_BYTES))
+        raise _error("too_large", name, size=format_mb(size), limit=format_mb(MAX_TOTAL_BYTES))
 
     kind = _detect_kind(_read_at(uploaded, 0, PDF_HEADER_WINDOW))
     if kind is None:
         raise _error("unsupported_type", name)
-    _check_extension(name, kind)
+    # The real name, not the shortened one: shortening may cut the extension off.
+    _check_extension(real_name, name, kind)
 
     try:
         if kind == "pdf":
@@ -206,7 +221,7 @@ def check_total_size(sizes: Iterable[int]) -> None:
         raise ValidationError(
             MESSAGES["total_too_large"],
             code="total_too_large",
-            params={"size": _format_mb(total), "limit": _format_mb(MAX_TOTAL_BYTES)},
+            params={"size": format_mb(total), "limit": format_mb(MAX_TOTAL_BYTES)},
         )
 
 
@@ -219,16 +234,30 @@ def _error(code: str, name: str, message_key: str | None = None, **params: Any) 
     return ValidationError(MESSAGES[message_key or code], code=code, params={"name": name, **params})
 
 
-def _display_name(uploaded: File) -> str:
-    # Django already strips directories from upload names; keep it short so a
-    # hostile 255-character name does not flood the error message.
-    name = os.path.basename(uploaded.name or "")
-    if not name:
-        return gettext("без имени")
-    return name if len(name) <= 80 else name[:77] + "..."
+def _base_name(uploaded: File) -> str:
+    # Django already strips directories from upload names; a File made in
+    # code may still carry them.
+    return os.path.basename(uploaded.name or "")
 
 
-def _format_mb(size: int) -> str:
+def short_file_name(name: str, limit: int = DISPLAY_NAME_MAX) -> str:
+    """The name as shown: at most `limit` characters, cut in the middle of the stem, extension kept.
+
+    «Заявление … (очень длинное имя).pdf» stays recognisable as a PDF; a
+    hostile 255-character name does not flood a message, a list or a letter.
+    """
+    if len(name) <= limit:
+        return name
+    stem, extension = os.path.splitext(name)
+    if len(extension) > _DISPLAY_EXTENSION_MAX:
+        stem, extension = name, ""
+    room = limit - len(extension) - 1  # one character for the ellipsis
+    head = (room + 1) // 2
+    tail = stem[len(stem) - (room - head) :] if room > head else ""
+    return f"{stem[:head]}…{tail}{extension}"
+
+
+def format_mb(size: int) -> str:
     """Megabytes with one decimal, rounded up so an excess never shows as equal to the limit."""
     value = math.ceil(size * 10 / MB) / 10
     text = f"{value:.0f}" if value == int(value) else f"{value:.1f}"
@@ -259,14 +288,14 @@ def _raw(uploaded: File) -> IO[bytes]:
 def _detect_kind(head: bytes) -> str | None:
     if head.startswith(JPEG_SIGNATURE):
         return "jpeg"
-    if PDF_SIGNATURE in head[:PDF_HEADER_WINDOW]:
+    if head.startswith(PDF_SIGNATURE):
         return "pdf"
     return None
 
 
-def _check_extension(name: str, kind: str) -> None:
-    if not name.lower().endswith(EXTENSIONS[kind]):
-        raise _error("extension_mismatch", name, message_key=f"extension_mismatch_{kind}")
+def _check_extension(real_name: str, shown_name: str, kind: str) -> None:
+    if not real_name.lower().endswith(EXTENSIONS[kind]):
+        raise _error("extension_mismatch", shown_name, message_key=f"extension_mismatch_{kind}")
 
 
 def _setting(key: str, default: int) -> int:
@@ -281,8 +310,7 @@ def _setting(key: str, default: int) -> int:
 
 
 def _check_pdf(uploaded: File, size: int, name: str) -> None:
-    tail = _read_at(uploaded, max(0, size - PDF_EOF_WINDOW), PDF_EOF_WINDOW)
-    if b"%%EOF" not in tail:
+    if not _has_whole_pdf(uploaded, size):
         # Cut during upload or copying: readers may "repair" it and show a
         # different document than the one the citizen meant to send.
         raise _error("pdf_damaged", name)
@@ -306,6 +334,38 @@ def _check_pdf(uploaded: File, size: int, name: str) -> None:
         # pypdf caches every object it parsed; a 10 MB file would stay in the
         # worker's memory until the garbage collector happens to run.
         reader.resolved_objects.clear()
+
+
+def _has_whole_pdf(uploaded: File, size: int) -> bool:
+    """Whether a %%EOF ends the document, with nothing after it but bytes a scanner or mailer appended.
+
+    Scanners and mail gateways pad files with zeros, line ends or other
+    junk; readers ignore it, and refusing such a file would lose a real scan.
+    What follows the last %%EOF must not start a new object, though.
+    """
+    tail = _read_at(uploaded, max(0, size - PDF_EOF_WINDOW), PDF_EOF_WINDOW)
+    found = tail.rfind(PDF_EOF)
+    if found != -1:  # the usual case: the marker is near the end
+        return _PDF_CUT_UPDATE_RE.search(tail[found + len(PDF_EOF) :]) is None
+    stream = _raw(uploaded)
+    last = -1
+    offset = 0
+    carry = b""
+    stream.seek(0)
+    while chunk := stream.read(_SCAN_CHUNK):
+        buf = carry + chunk
+        found = buf.rfind(PDF_EOF)
+        if found != -1:
+            last = offset - len(carry) + found
+        carry = buf[-(len(PDF_EOF) - 1) :]
+        offset += len(chunk)
+    if last == -1:
+        stream.seek(0)
+        return False
+    stream.seek(last + len(PDF_EOF))
+    after = stream.read()  # at most the size limit: the file was measured already
+    stream.seek(0)
+    return _PDF_CUT_UPDATE_RE.search(after) is None
 
 
 def _open_pdf(uploaded: File, name: str) -> PdfReader:

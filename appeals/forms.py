@@ -18,7 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from appeals import attachments
 from appeals.models import APPLICANT_FIELDS, AppealKind, Attachment, ReplyMethod
-from appeals.validators import normalize_phone, validate_national_email_zone, validate_postal_index
+from appeals.validators import (
+    normalize_phone,
+    validate_multi_line_text,
+    validate_national_email_zone,
+    validate_no_direction_controls,
+    validate_postal_index,
+    validate_single_line_text,
+)
 from classifiers.models import Topic
 
 
@@ -49,10 +56,41 @@ class TopicChoiceField(forms.ModelChoiceField):
         return obj.label
 
 
+class SafeTextMixin:
+    """Refuse control characters in every text field, and direction controls in names and addresses.
+
+    Every form of the portal, the citizen's and the officials', has this in
+    its bases, so a field added later is checked without anyone remembering
+    to: the validators are added to each text field of the form's own copy.
+    """
+
+    fields: dict[str, forms.Field]
+    # Fields printed as a person's name or a postal address (letters, envelopes, the admin).
+    direction_checked_fields: tuple[str, ...] = ()
+
+    def full_clean(self) -> None:
+        # Added here rather than in __init__: some forms add fields after
+        # their own super().__init__(), and those are checked too.
+        if not getattr(self, "_text_validators_added", False):
+            self._text_validators_added = True
+            for name, field in self.fields.items():
+                if isinstance(field, forms.CharField):
+                    multiline = isinstance(field.widget, forms.Textarea)
+                    field.validators.append(validate_multi_line_text if multiline else validate_single_line_text)
+                if name in self.direction_checked_fields:
+                    field.validators.append(validate_no_direction_controls)
+        super().full_clean()  # type: ignore[misc]  # forms.Form, next in the MRO
+
+
+class PortalForm(SafeTextMixin, forms.Form):
+    """The base of the portal's forms."""
+
+
 class ApplicantNamesMixin:
     """Fold runs of white space in the name and the address: what is printed on envelopes."""
 
     cleaned_data: dict[str, Any]
+    direction_checked_fields: tuple[str, ...] = ("last_name", "first_name", "patronymic", "address")
 
     def _folded(self, name: str) -> str:
         return " ".join(self.cleaned_data[name].split())
@@ -70,7 +108,7 @@ class ApplicantNamesMixin:
         return self._folded("address")
 
 
-class AppealForm(ApplicantNamesMixin, forms.Form):
+class AppealForm(ApplicantNamesMixin, PortalForm):
     """Every field of the institution's form, in its order, with Russian messages."""
 
     last_name = forms.CharField(label=_("Фамилия"), max_length=100, error_messages=_required(_("Укажите фамилию.")))
@@ -255,7 +293,10 @@ class AppealForm(ApplicantNamesMixin, forms.Form):
             ValidationError(
                 _("Файл «%(name)s» не принят: вместе с другими файлами он больше %(limit)s."),
                 code="total_too_large",
-                params={"name": name, "limit": filesizeformat(attachments.MAX_TOTAL_BYTES)},
+                params={
+                    "name": attachments.short_file_name(name),
+                    "limit": filesizeformat(attachments.MAX_TOTAL_BYTES),
+                },
             )
             for name in self.dropped_uploads
         ]
@@ -269,7 +310,7 @@ class AppealForm(ApplicantNamesMixin, forms.Form):
                     raise ValidationError(
                         _("Файл «%(name)s» не принят: можно приложить не более %(max)s файлов."),
                         code="too_many_files",
-                        params={"name": upload.name, "max": attachments.MAX_FILES},
+                        params={"name": attachments.short_file_name(upload.name or ""), "max": attachments.MAX_FILES},
                     )
                 attachments.check_total_size([total, checked.size])
             except ValidationError as exc:
@@ -278,7 +319,8 @@ class AppealForm(ApplicantNamesMixin, forms.Form):
                         _("Файл «%(name)s» (%(size)s) не принят: всего можно приложить не более %(limit)s, "
                           "уже приложено %(total)s."),
                         code="total_too_large",
-                        params={"name": upload.name, "size": filesizeformat(upload.size or 0),
+                        params={"name": attachments.short_file_name(upload.name or ""),
+                                "size": filesizeformat(upload.size or 0),
                                 "limit": filesizeformat(attachments.MAX_TOTAL_BYTES),
                                 "total": filesizeformat(total)},
                     )
@@ -317,7 +359,7 @@ def draft_data(cleaned: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-class ConfirmationCodeForm(forms.Form):
+class ConfirmationCodeForm(PortalForm):
     code = forms.CharField(
         label=_("Код из письма"),
         min_length=6,

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
+from appeals.attachments import short_file_name
+
 
 class Channel(models.TextChoices):
     """How the appeal reached the institution (kept for the reports and for 480-FZ)."""
@@ -132,7 +134,12 @@ class StoredFile(models.Model):
         abstract = True
 
     def __str__(self) -> str:
-        return self.original_name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The citizen's file name, shortened for lists and letters; the extension stays visible."""
+        return short_file_name(self.original_name)
 
 
 class Department(models.Model):
@@ -593,7 +600,10 @@ class Draft(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     token_hash = models.CharField(max_length=64, blank=True)
     code_hash = models.CharField(max_length=64, blank=True)
-    code_attempts = models.PositiveSmallIntegerField(default=0)
+    # Wrong codes (and wrong link tokens) over the draft's whole life: a new
+    # letter gives a new code but does not reset this, so the number of
+    # guesses at this draft is bounded (identification.EmailIdentification).
+    wrong_codes = models.PositiveSmallIntegerField(default=0)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     appeal = models.OneToOneField(Appeal, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft")
 

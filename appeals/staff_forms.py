@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appeals import attachments
-from appeals.forms import ApplicantNamesMixin, MultipleFileField, TopicChoiceField
+from appeals.forms import ApplicantNamesMixin, MultipleFileField, PortalForm, TopicChoiceField
 from appeals.models import (
     Answer,
     AnswerFile,
@@ -73,7 +73,7 @@ def department_members() -> QuerySet[Any]:
     )
 
 
-class StepForm(forms.Form):
+class StepForm(PortalForm):
     """A step's form: it knows the appeal and the acting official."""
 
     def __init__(self, *args: Any, appeal: Appeal, user: Any, **kwargs: Any) -> None:
@@ -372,6 +372,7 @@ class ReturnAnswerForm(StepForm):
 
 
 class SignAnswerForm(StepForm):
+    direction_checked_fields = ("signer_position", "signer_name")  # printed under the answer
     signer_position = forms.CharField(label=_("Должность подписывающего"), max_length=300,
                                       error_messages={"required": _("Укажите должность подписывающего.")})
     signer_name = forms.CharField(label=_("Подписывающий (И. О. Фамилия)"), max_length=200, required=False,
@@ -404,7 +405,7 @@ class WithdrawForm(StepForm):
     comment = comment_field(required=True, label=_("Заявление гражданина о прекращении рассмотрения"))
 
 
-class AssignSelectedForm(forms.Form):
+class AssignSelectedForm(PortalForm):
     """The department chosen on the bulk action's intermediate page."""
 
     department = forms.ModelChoiceField(
@@ -414,7 +415,7 @@ class AssignSelectedForm(forms.Form):
 
 
 # --- entry of appeals that came by post, in person or through ПОС ---------------
-class EntryForm(ApplicantNamesMixin, forms.Form):
+class EntryForm(ApplicantNamesMixin, PortalForm):
     channel = forms.ChoiceField(label=_("Канал поступления"), choices=ENTRY_CHANNELS, initial=Channel.POST)
     received_at = forms.DateTimeField(
         label=_("Дата и время поступления"),

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from appeals import tokens
+from appeals.forms import PortalForm
 from appeals.services import format_number
 
 # Latin letters a person may type for the Cyrillic ones of the prefix (a
@@ -57,7 +58,7 @@ class SecretTextInput(forms.PasswordInput):
     input_type = "text"
 
 
-class StatusLoginForm(forms.Form):
+class StatusLoginForm(PortalForm):
     number = forms.CharField(
         label=_("Регистрационный номер"),
         max_length=40,
@@ -84,7 +85,7 @@ class StatusLoginForm(forms.Form):
         return [(str(field.id_for_label), str(field.label), str(error)) for field in self for error in field.errors]
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(PortalForm):
     comment = forms.CharField(
         label=_("Причина отзыва"),
         required=False,

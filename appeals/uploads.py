@@ -2,7 +2,8 @@
 
 Two layers, because a body can lie about its size:
 1. RequestSizeLimitMiddleware answers 413 to a request whose Content-Length is
-   over APPEALS_MAX_REQUEST_BYTES, before anything reads the body.
+   over APPEALS_MAX_REQUEST_BYTES, before anything parses the body (it is
+   read and thrown away, so that the browser shows the answer).
 2. AttachmentLimitUploadHandler counts the bytes of the files as they stream
    in; once they pass the attachment limit, the rest of the file is skipped
    (read from the socket and thrown away, never stored). The form's text
@@ -12,12 +13,20 @@ Two layers, because a body can lie about its size:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from appeals.attachments import format_mb
+
+logger = logging.getLogger(__name__)
+
+DISCARD_CHUNK = 64 * 1024
+DISCARD_FACTOR = 4
 
 
 class RequestSizeLimitMiddleware:
@@ -30,16 +39,39 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.APPEALS_MAX_REQUEST_BYTES and not request.path.startswith("/admin/"):
-            response = render(
+            # No "Connection: close" header: it is hop-by-hop, which PEP 3333
+            # forbids an application to send, and wsgiref (under runserver)
+            # asserted on it and answered 500 instead of this page.
+            _discard_body(request, length)
+            return render(
                 request,
                 "appeals/request_too_large.html",
-                {"limit_mb": settings.APPEALS_ATTACHMENTS_MAX_TOTAL // (1024 * 1024)},
+                {
+                    "size_mb": format_mb(length),
+                    "max_mb": format_mb(settings.APPEALS_MAX_REQUEST_BYTES),
+                    "limit_mb": format_mb(settings.APPEALS_ATTACHMENTS_MAX_TOTAL),
+                },
                 status=413,
             )
-            # The body was not read: the connection cannot be reused.
-            response["Connection"] = "close"
-            return response
         return self.get_response(request)
+
+
+def _discard_body(request: HttpRequest, length: int) -> None:
+    """Read the refused body and throw it away, a chunk at a time, so the browser sees the page.
+
+    A server that answers and closes while the browser is still sending
+    makes the browser report a reset connection instead of the answer
+    (gunicorn's sync workers close after every request). Nothing is parsed
+    or kept. A body claiming more than DISCARD_FACTOR times the limit is not
+    read: the server closes on it, and the browser shows its own error.
+    """
+    if length > settings.APPEALS_MAX_REQUEST_BYTES * DISCARD_FACTOR:
+        return
+    try:
+        while request.read(DISCARD_CHUNK):
+            pass
+    except OSError:  # the client went away: nothing more to do
+        logger.info("client closed the connection while an oversized body was discarded")
 
 
 class AttachmentLimitUploadHandler(FileUploadHandler):

@@ -341,7 +341,16 @@ APPEALS_RATE_SUBMIT = env_str("APPEALS_RATE_SUBMIT", "20/h")
 APPEALS_RATE_CONFIRM = env_str("APPEALS_RATE_CONFIRM", "30/h")
 APPEALS_RATE_STATUS = env_str("APPEALS_RATE_STATUS", "10/m")
 APPEALS_CONFIRMATION_RESEND_SECONDS = env_int("APPEALS_CONFIRMATION_RESEND_SECONDS", 60)
-APPEALS_CONFIRMATION_MAX_ATTEMPTS = env_int("APPEALS_CONFIRMATION_MAX_ATTEMPTS", 5)
+# Wrong codes (or link tokens) a draft allows over its whole life, resends
+# included; then even the right code is refused and the appeal is submitted
+# again. 9 of 10**6 six-digit codes: a guess succeeds with a chance under 1 in
+# 100,000 (tests/appeals/test_code_guessing.py).
+APPEALS_CONFIRMATION_MAX_WRONG_CODES = env_int("APPEALS_CONFIRMATION_MAX_WRONG_CODES", 9)
+if not 1 <= APPEALS_CONFIRMATION_MAX_WRONG_CODES <= 9:
+    raise ImproperlyConfigured("APPEALS_CONFIRMATION_MAX_WRONG_CODES must be between 1 and 9.")
+# Wrong codes per client IP address and per e-mail address, across drafts.
+APPEALS_RATE_WRONG_CODE_IP = env_str("APPEALS_RATE_WRONG_CODE_IP", "50/d")
+APPEALS_RATE_WRONG_CODE_EMAIL = env_str("APPEALS_RATE_WRONG_CODE_EMAIL", "20/d")
 APPEALS_IDENTIFICATION_BACKENDS = env_list(
     "APPEALS_IDENTIFICATION_BACKENDS", ["appeals.identification.EmailIdentification"]
 )

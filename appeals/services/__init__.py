@@ -22,6 +22,7 @@ from appeals.services.intake import (
     queue_acknowledgement,
     receive_appeal,
     remove_files,
+    restart_draft,
     store_files,
     submit_draft,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "queue_acknowledgement",
     "receive_appeal",
     "remove_files",
+    "restart_draft",
     "store_files",
     "submit_draft",
 ]

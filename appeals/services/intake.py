@@ -134,6 +134,33 @@ def submit_draft(draft: Draft, data: dict[str, Any]) -> Draft:
     return draft
 
 
+RESTARTED_AS = "restarted_as"
+
+
+def restart_draft(draft: Draft) -> Draft:
+    """Move what a draft holds (the typed values, the accepted files) to a new draft, to be submitted again.
+
+    Used when the old draft is locked after too many wrong codes: the old row
+    stays locked (its code and link keep being refused) until it expires,
+    and keeps no personal data.
+    """
+    with transaction.atomic():
+        old = Draft.objects.select_for_update().get(pk=draft.pk)
+        # A second request of the same session (another tab) that waited on
+        # the lock finds the draft already moved: it gets the same new one.
+        successor = get_open_draft(old.data.get(RESTARTED_AS))
+        if successor is not None:
+            return successor
+        new = Draft.objects.create(data=old.data)
+        old.attachments.update(draft=new)
+        old.data = {RESTARTED_AS: str(new.key)}  # the new draft's key, no personal data
+        old.email = ""
+        old.token_hash = old.code_hash = ""
+        old.save(update_fields=["data", "email", "token_hash", "code_hash"])
+    logger.info("draft restarted after wrong codes old=%s new=%s", old.pk, new.pk)
+    return new
+
+
 # --- receipt ----------------------------------------------------------------
 def format_number(year: int, sequence: int) -> str:
     """«ОГ-2026-000123»: prefix, year, sequence within the year."""

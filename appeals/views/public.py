@@ -15,8 +15,16 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from appeals import services
+from appeals.attachments import format_mb
 from appeals.forms import AppealForm, ConfirmationCodeForm, draft_data
-from appeals.identification import IdentificationError, Identity, email_backend
+from appeals.identification import (
+    TOO_MANY_FROM_CLIENT,
+    IdentificationError,
+    Identity,
+    count_wrong_code,
+    email_backend,
+    wrong_code_limit_reached,
+)
 from appeals.models import APPLICANT_FIELDS, Draft
 from classifiers.models import IntakeNote, Topic
 
@@ -41,7 +49,15 @@ def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def _session_draft(request: HttpRequest) -> Draft | None:
-    return services.get_open_draft(request.session.get(DRAFT_SESSION_KEY))
+    draft = services.get_open_draft(request.session.get(DRAFT_SESSION_KEY))
+    backend = email_backend()
+    if draft is not None and draft.status == Draft.Status.AWAITING and backend.is_locked(draft):
+        # Too many wrong codes: the citizen submits again, from a new draft
+        # that has what they typed and the files that passed their checks.
+        draft = services.restart_draft(draft)
+        request.session[DRAFT_SESSION_KEY] = str(draft.key)
+        messages.error(request, str(backend.locked_error()))
+    return draft
 
 
 def _blank_form_version(form: AppealForm) -> str | None:
@@ -67,6 +83,7 @@ def _render_form(
         "notes": IntakeNote.objects.published(),
         "draft": draft,
         "max_total": settings.APPEALS_ATTACHMENTS_MAX_TOTAL,
+        "max_total_mb": format_mb(settings.APPEALS_ATTACHMENTS_MAX_TOTAL),
         "blank_form_version": _blank_form_version(form),
     }
     return render(request, "appeals/form.html", context, status=status)
@@ -169,12 +186,20 @@ def check_email(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         code_form = ConfirmationCodeForm(request.POST)
         if code_form.is_valid():
-            try:
-                identity = backend.check_code(draft, code_form.cleaned_data["code"])
-            except IdentificationError as exc:
-                code_form.add_error("code", str(exc))
+            if wrong_code_limit_reached(request, draft.email):
+                code_form.add_error("code", str(TOO_MANY_FROM_CLIENT))
             else:
-                return _receive(request, draft, identity)
+                try:
+                    identity = backend.check_code(draft, code_form.cleaned_data["code"])
+                except IdentificationError as exc:
+                    if exc.counted:
+                        count_wrong_code(request, draft.email)
+                    if exc.code == "locked":
+                        _session_draft(request)  # moves the typed values to a new draft, with the message
+                        return redirect("appeals:form")
+                    code_form.add_error("code", str(exc))
+                else:
+                    return _receive(request, draft, identity)
     return render(request, "appeals/check_email.html", {"email": draft.email, "draft": draft, "code_form": code_form})
 
 
@@ -192,13 +217,21 @@ def confirm_link(request: HttpRequest, key: str, token: str) -> HttpResponse:
         request.session[DRAFT_SESSION_KEY] = str(draft.key)
         return redirect("appeals:received")
     backend = email_backend()
+    posted = request.method == "POST"
     try:
         if draft is None:
             raise IdentificationError(
                 _("Срок действия ссылки истёк или обращение не найдено. Заполните форму заново.")
             )
-        identity = backend.check_token(draft, token)
+        # The citizen's click counts a wrong token like a wrong code; a
+        # mail scanner's GET does not (it counts nothing). The limits per
+        # client and per address do not stop the link: its token cannot be
+        # guessed, and someone typing wrong codes at this address must not
+        # keep its owner from confirming with the letter.
+        identity = backend.check_token(draft, token, count_wrong=posted)
     except IdentificationError as exc:
+        if exc.counted and draft is not None:
+            count_wrong_code(request, draft.email)
         return render(request, "appeals/confirm_failed.html", {"reason": str(exc)}, status=400)
     if request.method == "GET":
         return render(request, "appeals/confirm.html", {"draft": draft})

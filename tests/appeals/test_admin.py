@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core import mail
@@ -117,3 +119,18 @@ def test_a_number_with_its_year_is_searched_by_year_and_sequence(admin_client, a
         reverse("admin:appeals_appeal_changelist"), {"q": query.format(year=appeal.year, other=appeal.year - 1)}
     )
     assert (appeal.number in response.content.decode()) is found
+
+
+def test_a_long_file_name_is_shown_shortened_and_downloaded_whole(admin_client, client):
+    from appeals.attachments import short_file_name
+    from tests.appeals.test_intake import LONG_RUSSIAN_NAME
+
+    client.post(FORM_URL, {**form_data(), "attachments": [upload(LONG_RUSSIAN_NAME, make_pdf())]})
+    client.post(confirmation_link(mail.outbox[-1]))
+    appeal = Appeal.objects.get()
+    html = admin_client.get(reverse("admin:appeals_appeal_change", args=[appeal.pk])).content.decode()
+    assert short_file_name(LONG_RUSSIAN_NAME) in html
+    assert LONG_RUSSIAN_NAME not in html
+    response = admin_client.get(download_url(appeal.attachments.get()))
+    encoded = response["Content-Disposition"].split("filename*=utf-8''", 1)[1]
+    assert unquote(encoded) == LONG_RUSSIAN_NAME  # downloaded under the whole name

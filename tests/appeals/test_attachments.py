@@ -35,11 +35,14 @@ from pypdf.generic import (
 from appeals import attachments
 from appeals.attachments import (
     MAX_TOTAL_BYTES,
+    PDF_EOF,
     CheckedFile,
     check_attachment,
     check_total_size,
     sanitized_content,
+    short_file_name,
 )
+from tests.factories import make_pdf as make_scan_pdf
 
 MB = 1024 * 1024
 
@@ -290,10 +293,21 @@ def test_grayscale_and_cmyk_jpeg_are_accepted() -> None:
     assert check_attachment(upload("b.jpg", make_jpeg(mode="CMYK"))).kind == "jpeg"
 
 
-def test_pdf_header_after_junk_within_1024_bytes_is_accepted() -> None:
-    data = b"\x00" * 300 + make_pdf()
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        pytest.param(b"<html><body><script>alert(document.cookie)</script></body></html>\n", id="html"),
+        pytest.param(b"\x00" * 300, id="zeros"),
+        pytest.param(b" ", id="one-space"),
+    ],
+)
+def test_bytes_before_the_pdf_header_make_it_not_a_pdf(prefix: bytes) -> None:
+    # Issue 8: readers tolerate up to 1 KB before %PDF, but a browser sniffing
+    # the file sees what comes first; HTML there would render as a page.
+    data = prefix + make_pdf()
+    assert len(PdfReader(io.BytesIO(data)).pages) == 1  # pypdf itself would read it
 
-    assert check_attachment(upload("mail.pdf", data)).kind == "pdf"
+    assert refused(upload("mail.pdf", data)).code == "unsupported_type"
 
 
 def test_files_on_disk_are_checked_too() -> None:
@@ -423,13 +437,77 @@ def test_pdf_cut_before_xref_but_with_eof_marker_is_refused() -> None:
     assert error.code == "pdf_damaged"
 
 
-def test_pdf_whose_eof_marker_is_not_near_the_end_is_refused() -> None:
-    # pypdf would still open it, but 2 KB of trailing junk means the file was
-    # damaged or glued to something else.
-    data = make_pdf() + b"\x00" * 2048
+@pytest.mark.parametrize(
+    "junk",
+    [
+        pytest.param(b"\x00" * 2048, id="zeros"),
+        pytest.param(b"\r\n" * 3000, id="line-ends"),
+        pytest.param(random.Random(7).randbytes(300_000), id="random-bytes"),
+    ],
+)
+def test_a_scan_with_bytes_after_its_eof_marker_is_accepted(junk: bytes) -> None:
+    # Issue 8: scanners and mail gateways append bytes after %%EOF; readers
+    # ignore them, and refusing such a file loses a real scan.
+    data = make_scan_pdf(padding=200_000) + junk
+    assert PDF_EOF not in data[-1024:]
     assert len(PdfReader(io.BytesIO(data)).pages) == 1
 
-    assert refused(upload("tail.pdf", data)).code == "pdf_damaged"
+    assert check_attachment(upload("tail.pdf", data)).kind == "pdf"
+
+
+def test_a_pdf_whose_incremental_update_was_cut_off_is_refused() -> None:
+    # The bytes after the last %%EOF start a new object: the end of the file
+    # is missing, and a reader would show the older revision.
+    data = make_pdf() + b"\n7 0 obj\n<< /Type /Annot /Subtype /Text /Contents (Added later) >>\nendobj\n"
+
+    assert refused(upload("cut.pdf", data)).code == "pdf_damaged"
+
+
+def test_bytes_after_the_eof_marker_are_scanned_for_active_content() -> None:
+    data = make_pdf() + b"\x00" * 2048 + b"<< /S /JavaScript /JS (app.alert(1)) >>"
+
+    assert refused(upload("tail.pdf", data)).code == "pdf_active_content"
+
+
+def test_a_pdf_without_any_eof_marker_is_refused() -> None:
+    data = make_pdf().replace(b"%%EOF", b"")
+
+    assert refused(upload("cut.pdf", data)).code == "pdf_damaged"
+
+
+LONG_RUSSIAN_NAME = (
+    "Заявление о предоставлении копии решения комиссии по рассмотрению обращений граждан "
+    "от 12 марта 2026 года, страница 1.pdf"
+)
+
+
+def test_a_valid_pdf_with_a_long_russian_name_is_accepted() -> None:
+    # Issue 8: the name was cut to 80 characters before the extension check,
+    # so «….pdf» lost its «.pdf» and the file was refused.
+    assert len(LONG_RUSSIAN_NAME) > 80
+
+    checked = check_attachment(upload(LONG_RUSSIAN_NAME, make_pdf()))
+
+    assert checked.kind == "pdf"
+
+
+def test_a_long_name_is_shortened_for_display_with_its_extension_kept() -> None:
+    shown = short_file_name(LONG_RUSSIAN_NAME)
+
+    assert len(shown) == attachments.DISPLAY_NAME_MAX == 80
+    assert shown.startswith("Заявление о предоставлении") and shown.endswith("страница 1.pdf")
+    assert "…" in shown
+    assert short_file_name("Справка.pdf") == "Справка.pdf"
+    # A long "extension" is part of the name: cut like a name, still 80.
+    assert len(short_file_name("a." + "б" * 200)) == 80
+
+
+def test_a_message_about_a_long_name_names_it_shortened() -> None:
+    name = "Фотография " + "очень " * 30 + "длинная.pdf"
+    error = refused(upload(name, make_jpeg()))
+
+    assert error.code == "extension_mismatch"
+    assert "«" + short_file_name(name) + "»" in message_of(error)
 
 
 def test_garbage_after_pdf_header_is_refused() -> None:

@@ -138,20 +138,23 @@ def test_the_whole_journey_by_link_gives_a_number_and_an_acknowledgement(client)
 
 
 def test_confirmation_by_code_and_too_many_wrong_codes(client, settings):
-    settings.APPEALS_CONFIRMATION_MAX_ATTEMPTS = 3
+    # Issue 8 changed this: a new letter no longer gives fresh tries; at the
+    # limit the citizen submits again from a filled-in form.
+    settings.APPEALS_CONFIRMATION_MAX_WRONG_CODES = 3
     submit(client)
     code = confirmation_code(mail.outbox[-1])
     wrong = "000000" if code != "000000" else "111111"
     url = reverse("appeals:check_email")
-    for _ in range(3):
+    for left in (2, 1):
         response = client.post(url, {"code": wrong})
-        assert "Код неверный" in response.content.decode()
-    response = client.post(url, {"code": code})
-    assert "Слишком много неверных попыток" in response.content.decode()
+        assert f"Код неверный. Проверьте код в последнем письме. Осталось попыток: {left}." in response.content.decode()
+    response = client.post(url, {"code": wrong}, follow=True)
+    html = response.content.decode()
+    assert "Код введён неверно слишком много раз (3)" in html
+    assert 'value="Мария"' in html  # the form is back, filled in
     assert not Appeal.objects.exists()
-    # A new letter gives a fresh code.
-    Draft.objects.update(confirmation_sent_at=timezone.now() - timedelta(minutes=5))
-    client.post(url, {"resend": "1"})
+    # Sent again, it gets a new letter whose code works.
+    client.post(FORM_URL, form_data())
     response = client.post(url, {"code": confirmation_code(mail.outbox[-1])}, follow=True)
     assert Appeal.objects.count() == 1
     assert Appeal.objects.get().number in response.content.decode()
@@ -233,7 +236,9 @@ def test_request_over_the_limit_is_refused_before_it_is_read(client, settings):
     settings.APPEALS_MAX_REQUEST_BYTES = 1000
     response = client.post(FORM_URL, {**form_data(), "attachments": [upload("big.pdf", make_pdf(padding=5000))]})
     assert response.status_code == 413
-    assert "больше 10 МБ" in response.content.decode()
+    html = response.content.decode()
+    assert "не больше 10 МБ" in html and "кнопку «Назад»: введённый текст останется в форме" in html
+    assert "Connection" not in response  # a hop-by-hop header: wsgiref (runserver) refuses it
 
 
 def test_files_past_the_total_are_dropped_while_streaming_and_named(client, settings, monkeypatch):
@@ -312,3 +317,25 @@ def test_a_photo_is_stored_without_location_and_camera_data(client):
         assert image.getexif().get_ifd(0x8825) == {}  # no GPS block
     assert attachment.original_name == "IMG_0001.JPG" and attachment.file.name.endswith(".jpg")
     assert attachment.size == len(stored)
+
+
+LONG_RUSSIAN_NAME = (
+    "Заявление о предоставлении копии решения комиссии по рассмотрению обращений граждан "
+    "от 12 марта 2026 года, страница 1.pdf"
+)
+
+
+def test_a_pdf_with_a_long_russian_name_is_accepted_kept_whole_and_listed_shortened(client):
+    # Issue 8: the 80-character display cut used to fall on the name before
+    # the extension check, so this valid PDF was refused as «not .pdf».
+    from appeals.attachments import short_file_name
+
+    pdf = upload(LONG_RUSSIAN_NAME, make_pdf())
+    response = client.post(FORM_URL, {**form_data(last_name=""), "attachments": [pdf]})
+    html = response.content.decode()
+    assert "не оканчивается на .pdf" not in html
+    [attachment] = Draft.objects.get().attachments.all()
+    assert attachment.original_name == LONG_RUSSIAN_NAME
+    shown = short_file_name(LONG_RUSSIAN_NAME)
+    assert str(attachment) == attachment.display_name == shown and len(shown) == 80
+    assert f'title="{LONG_RUSSIAN_NAME}">{shown}</span>' in html
