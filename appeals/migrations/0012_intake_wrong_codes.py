@@ -8,7 +8,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("appeals", "0009_history_guard")]
+    dependencies = [("appeals", "0011_scoping_audit_role")]
 
     operations = [
         migrations.RenameField(model_name="draft", old_name="code_attempts", new_name="wrong_codes"),
