@@ -7,5 +7,7 @@ urlpatterns = [
     path("", include("appeals.urls")),
     path("health/", health.health, name="health"),
     path("captcha/", include("captcha.urls")),
+    # The staff's own second-factor pages, in the admin's look; before the admin's catch-all.
+    path("admin/second-factor/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
