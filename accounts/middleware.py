@@ -23,6 +23,13 @@ LAST_SEEN_KEY = "staff_last_seen"
 # The session is written at most this often just to move the idle mark: a
 # write per request would cost a database row update on every click.
 LAST_SEEN_RESOLUTION = 60
+# The server forgets an idle staff session this long after the idle limit:
+# until then the next request finds it and can tell the user why it ended.
+IDLE_GRACE = 10 * 60
+
+
+def session_lifetime() -> int:
+    return settings.STAFF_SESSION_IDLE_MINUTES * 60 + IDLE_GRACE
 
 
 class CurrentRequestMiddleware:
@@ -42,15 +49,16 @@ def mark_sign_in(sender: object, request: HttpRequest | None, user: object, **kw
     """The idle clock starts at sign-in (and the sign-in's own session write carries the mark)."""
     if request is not None and getattr(user, "is_staff", False) and hasattr(request, "session"):
         request.session[LAST_SEEN_KEY] = int(time.time())
-        request.session.set_expiry(settings.STAFF_SESSION_IDLE_MINUTES * 60)
+        request.session.set_expiry(session_lifetime())
 
 
 class StaffIdleTimeoutMiddleware:
     """A staff session ends after STAFF_SESSION_IDLE_MINUTES without a request.
 
     Only staff sessions: a citizen's draft (an anonymous session) keeps
-    SESSION_COOKIE_AGE. The session's own expiry is moved with the mark, so
-    the server forgets an idle session even if it is never asked again.
+    SESSION_COOKIE_AGE. The session's own expiry is moved with the mark (plus
+    IDLE_GRACE), so the server forgets an idle session even if it is never
+    asked again.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -73,7 +81,7 @@ class StaffIdleTimeoutMiddleware:
                 return redirect_to_login(request.get_full_path(), reverse("admin:login"))
             if last_seen is None or now - int(last_seen) >= LAST_SEEN_RESOLUTION:
                 request.session[LAST_SEEN_KEY] = now
-                request.session.set_expiry(idle)
+                request.session.set_expiry(session_lifetime())
         return self.get_response(request)
 
 

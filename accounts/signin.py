@@ -40,4 +40,6 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
         "next": request.POST.get("next", "") or request.GET.get("next", ""),
         "locked_out": lockout_message(),
     }
-    return TemplateResponse(request, "admin/login.html", context, status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429))
+    status = getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429)
+    response = TemplateResponse(request, "admin/login.html", context, status=status)
+    return response.render()  # made in a middleware, after the handler renders template responses
