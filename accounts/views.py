@@ -26,6 +26,11 @@ def _page(request: HttpRequest, template: str, title: str, **context: object) ->
     return TemplateResponse(request, template, {**admin.site.each_context(request), "title": title, **context})
 
 
+def _enrolment_page(request: HttpRequest, template: str, title: str, **context: object) -> TemplateResponse:
+    # No sidebar of admin pages that cannot be reached before the enrolment ends.
+    return _page(request, template, title, is_nav_sidebar_enabled=False, **context)
+
+
 @never_cache
 @staff_member_required
 def status(request: HttpRequest) -> HttpResponse:
@@ -55,8 +60,8 @@ def setup(request: HttpRequest) -> HttpResponse:
             codes = second_factor.confirm(user, device)  # type: ignore[arg-type]
             otp_login(request, device)
             # The codes appear in this response only: no page shows them again.
-            return _page(request, "accounts/recovery_codes.html", _("Коды восстановления"), codes=codes)
-    return _page(
+            return _enrolment_page(request, "accounts/recovery_codes.html", _("Коды восстановления"), codes=codes)
+    return _enrolment_page(
         request, "accounts/setup.html", _("Подключение второго фактора"),
         form=form, qr=second_factor.qr_svg(device), secret=second_factor.secret_text(device),
         replacing=second_factor.has_device(user),  # type: ignore[arg-type]

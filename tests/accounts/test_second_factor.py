@@ -172,3 +172,8 @@ def test_the_device_admins_that_show_secret_keys_are_gone(client, roles):
     client.force_login(officer)
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
     assert client.get("/admin/otp_static/staticdevice/").status_code == 404
+
+
+def test_every_admin_page_links_to_the_users_own_second_factor_page(client, roles):
+    client.force_login(roles.executor_a)
+    assert 'href="/admin/second-factor/"' in client.get("/admin/").content.decode()
