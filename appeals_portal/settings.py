@@ -188,8 +188,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout_response"
 # address (e.g. HTTP_X_REAL_IP); by default the one RATELIMIT_IP_META_KEY names.
 AXES_IP_META_KEY = env_str("AXES_IP_META_KEY", env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR"))
 AXES_CLIENT_IP_CALLABLE = "accounts.signin.client_ip"
-# The sign-in form's passwords and codes are never written to axes' logs.
-AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# Masked in axes' records of an attempt (the password always is): the
+# second factor's code and the CSRF token, besides axes' own defaults.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
 
 # Second factor (django-otp): TOTP apps, with single-use recovery codes.
 # These groups and every superuser must have one; any staff user may.

@@ -66,6 +66,14 @@ def test_repeated_wrong_passwords_lock_the_name_at_this_address(settings, roles)
     assert sign_in(Client(), user, REMOTE_ADDR="127.0.0.2").status_code == 302
 
 
+def test_the_record_of_an_attempt_keeps_no_password_or_code(roles):
+    user = with_password(roles.head)
+    sign_in(Client(), user, "Sekretny-parol-42", code="123456")
+    attempt = AccessAttempt.objects.get(username="head")
+    assert "Sekretny-parol-42" not in attempt.post_data and "123456" not in attempt.post_data
+    assert attempt.failures_since_start == 1
+
+
 def test_the_lockout_ends_after_the_cool_off(settings, roles):
     settings.AXES_FAILURE_LIMIT = 2
     user = with_password(roles.registrar)
@@ -217,3 +225,18 @@ def test_a_session_not_confirmed_with_the_device_reaches_no_admin_page(roles):
     response = client.get("/admin/appeals/appeal/")
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
     assert "_auth_user_id" not in client.session
+
+
+def test_a_session_from_before_the_second_factor_is_signed_out(roles):
+    """Sessions made by the old backend (django.contrib.auth's ModelBackend) no longer sign anyone in."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    client = Client()
+    session = client.session
+    session[SESSION_KEY] = str(roles.executor_a.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = roles.executor_a.get_session_auth_hash()
+    session.save()
+    client.cookies["sessionid"] = session.session_key
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
