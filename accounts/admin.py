@@ -75,7 +75,7 @@ def check_account_change(actor: User, target: User, cleaned: dict[str, Any]) -> 
         after_perms = set(cleaned["user_permissions"])
         if own and before_perms != after_perms:
             raise PermissionDenied("nobody changes their own permissions")
-        if rights.may_grant_permissions(actor, after_perms - before_perms):
+        if rights.refused_permissions(actor, after_perms - before_perms):
             raise PermissionDenied("a permission the acting user does not hold")
 
 
@@ -100,7 +100,7 @@ class AccountFormMixin:
     def clean_user_permissions(self) -> Any:
         permissions = self.cleaned_data["user_permissions"]
         before = set(self.instance.user_permissions.all()) if self.instance.pk else set()
-        refused = rights.may_grant_permissions(self.actor, set(permissions) - before)
+        refused = rights.refused_permissions(self.actor, set(permissions) - before)
         if refused:
             raise ValidationError(
                 _("Вы не можете выдать права, которых у вас нет: %(permissions)s."),
@@ -189,7 +189,7 @@ class GroupFormMixin:
     def clean_permissions(self) -> Any:
         permissions = self.cleaned_data["permissions"]
         before = set(self.instance.permissions.all()) if self.instance.pk else set()
-        refused = rights.may_grant_permissions(self.actor, set(permissions) - before)
+        refused = rights.refused_permissions(self.actor, set(permissions) - before)
         if refused:
             raise ValidationError(
                 _("Вы не можете добавить в группу права, которых у вас нет: %(permissions)s."),
@@ -221,7 +221,7 @@ class RoleGroupAdmin(DjangoGroupAdmin):
         group = form.instance
         before = set(Permission.objects.filter(group=group)) if group.pk else set()
         added = set(form.cleaned_data.get("permissions", before)) - before
-        if rights.may_grant_permissions(request.user, added):  # type: ignore[arg-type]
+        if rights.refused_permissions(request.user, added):  # type: ignore[arg-type]
             raise PermissionDenied("a permission the acting user does not hold")
         super().save_related(request, form, formsets, change)
 

@@ -66,9 +66,7 @@ def record_flags(sender: type[User], instance: User, created: bool, raw: bool = 
 def _users(instance: Model, reverse: bool, model: type[Model], pk_set: set[int] | None,
            through_field: str) -> list[User]:
     """The users whose value changes: the instance itself, or those named by pk_set (or all, on clear)."""
-    if isinstance(instance, User) and not reverse:
-        return [instance]
-    if isinstance(instance, User):  # the reverse side of Department.members: instance is a user
+    if isinstance(instance, User):  # user.groups, user.user_permissions, user.departments
         return [instance]
     if pk_set is None:  # clear() from the other side: every current member
         return list(getattr(instance, through_field).all())

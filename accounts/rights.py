@@ -29,7 +29,7 @@ def rights_of(user: User) -> set[str]:
     return names(Permission.objects.filter(Q(group__user=user) | Q(user=user)).distinct())
 
 
-def may_grant_permissions(actor: User, permissions: Iterable[Permission]) -> list[Permission]:
+def refused_permissions(actor: User, permissions: Iterable[Permission]) -> list[Permission]:
     """The permissions of `permissions` that `actor` may not grant (empty: all grantable)."""
     if actor.is_superuser:
         return []
