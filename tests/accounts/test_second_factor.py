@@ -37,11 +37,11 @@ def new_administrator() -> User:
     return user
 
 
-@pytest.mark.parametrize("page", ["/admin/", "/admin/auth/user/", "/admin/appeals/department/",
+@pytest.mark.parametrize("url", ["/admin/", "/admin/auth/user/", "/admin/appeals/department/",
                                   "/admin/second-factor/"])
-def test_who_must_have_a_second_factor_is_taken_to_the_enrolment(page, db):
+def test_who_must_have_a_second_factor_is_taken_to_the_enrolment(url, db):
     client = password_only_session(new_administrator())
-    response = client.get(page)
+    response = client.get(url)
     assert response.status_code == 302 and response["Location"] == SETUP
 
 
