@@ -9,6 +9,7 @@ variables; production sets PORTAL_ENV=production and the real services.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -72,6 +73,14 @@ INSTALLED_APPS = [
     "outbox",
     "letters",
     "appeals",
+    # Staff sign-in: lockout of repeated failures, the second factor. The
+    # accounts app comes after them: its admin replaces theirs and Django's
+    # UserAdmin, and autodiscovery imports admin modules in this order.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -82,10 +91,20 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session was confirmed with a second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Who is acting, for the audit of rights written from model signals.
+    "accounts.middleware.CurrentRequestMiddleware",
+    # Staff sessions end after STAFF_SESSION_IDLE_MINUTES without a request.
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
+    # Staff who must have a second factor reach no admin page without it.
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # django-axes turns a locked-out sign-in into its answer; it must be last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "appeals_portal.urls"
@@ -157,10 +176,52 @@ DJANGO_REDIS_LOGGER = "appeals_portal.cache"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 2
 
+# --- Staff sign-in -------------------------------------------------------------
+# django-axes counts failed sign-ins in the database (AccessAttempt) and must
+# be the first backend: it refuses a locked-out attempt before the password is
+# checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    # ModelBackend, whose session user carries what the second-factor gate asks.
+    "accounts.backends.StaffModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 30)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+# Locked is the pair (user name, IP address): a guesser at one address is
+# stopped, but nobody can lock an official out of their own desk by typing
+# wrong passwords for that name from elsewhere, and one office behind a NAT
+# address is not locked out as a whole. Guessing from many addresses is met
+# by the password rules and the second factor.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout_response"
+# Behind a reverse proxy: the request.META key that carries the client's
+# address (e.g. HTTP_X_REAL_IP); by default the one RATELIMIT_IP_META_KEY names.
+AXES_IP_META_KEY = env_str("AXES_IP_META_KEY", env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR"))
+AXES_CLIENT_IP_CALLABLE = "accounts.signin.client_ip"
+# Masked in axes' records of an attempt (the password always is): the
+# second factor's code and the CSRF token, besides axes' own defaults.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
+
+# Second factor (django-otp): TOTP apps, with single-use recovery codes.
+# These groups and every superuser must have one; any staff user may.
+ACCOUNTS_SECOND_FACTOR_GROUPS = env_list("ACCOUNTS_SECOND_FACTOR_GROUPS", ["Администратор", "Руководитель"])
+ACCOUNTS_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Приёмная обращений")
+# Each wrong code doubles the wait before the next try (1 s, 2 s, 4 s, ...);
+# django-otp's defaults, set here so that nobody turns them off unseen.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# A staff session ends after this many minutes without a request; citizens'
+# draft sessions keep SESSION_COOKIE_AGE.
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30)
+
 # --- Passwords ----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -183,7 +183,29 @@ def real_worker() -> Iterator[None]:
         root.setLevel(level)
 
 
-class CommitClient(Client):
+class SecondFactorLoginMixin:
+    """force_login that also confirms the session with the user's second factor.
+
+    The head, the administrator and superusers reach no admin page without a
+    second factor; tests that log them in with force_login get a confirmed
+    TOTP device (tests.roles.second_factor) and a session marked verified
+    with it, exactly what django_otp.login stores after a right code.
+    """
+
+    def force_login(self, user, backend=None):
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        from tests.roles import second_factor
+
+        super().force_login(user, backend)  # type: ignore[misc]
+        device = second_factor(user)
+        if device is not None:
+            session = self.session  # type: ignore[attr-defined]
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+class CommitClient(SecondFactorLoginMixin, Client):
     """A test client whose requests run their on-commit callbacks.
 
     Tests run inside a transaction that never commits; the portal queues its
@@ -199,3 +221,15 @@ class CommitClient(Client):
 @pytest.fixture
 def client() -> CommitClient:
     return CommitClient()
+
+
+class SecondFactorClient(SecondFactorLoginMixin, Client):
+    """Django's test client with the force_login above."""
+
+
+@pytest.fixture
+def admin_client(admin_user) -> SecondFactorClient:
+    """pytest-django's admin_client (a superuser), its session confirmed with a second factor."""
+    client = SecondFactorClient()
+    client.force_login(admin_user)
+    return client

@@ -24,7 +24,10 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.test import TestCase
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.rights import must_have_second_factor
 from appeals import tokens
 from appeals.models import Appeal, Department
 from appeals.services import handling, terms
@@ -41,7 +44,24 @@ def make_user(username: str, *groups: str, **fields: Any) -> User:
     user = User.objects.create_user(username, password=None, is_staff=True, **fields)
     if groups:
         user.groups.add(*Group.objects.filter(name__in=groups))
+    second_factor(user)
     return user
+
+
+def second_factor(user: User) -> TOTPDevice | None:
+    """The user's confirmed TOTP device; one is made for a user who must have it (the head, the administrator)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None and must_have_second_factor(user):
+        device = TOTPDevice.objects.create(user=user, name="Тестовое приложение", confirmed=True)
+    return device
+
+
+def totp_code(device: TOTPDevice, *, at: float | None = None) -> str:
+    """The code the user's app shows now (or at Unix time `at`), computed from the device's key."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if at is not None:
+        totp.time = at
+    return f"{totp.token():0{device.digits}d}"
 
 
 def make_appeal(*, received_at: datetime | None = None, topic: Topic | None = None, **fields: Any) -> Appeal:

@@ -42,6 +42,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group, User
@@ -49,6 +50,7 @@ from django.db.models import Model
 from django.test import TestCase
 from django.urls import URLPattern, reverse
 
+from accounts.models import AuditEntry
 from appeals.models import AccessLogEntry, Answer, AnswerFile, Appeal, Attachment
 from appeals.services import handling
 from appeals.staff_forms import check_files
@@ -211,15 +213,19 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
         "action:delete_selected":     row(403,    403,      403,      403,   403,  302,          403),
         "action:reset_to_shipped":    row(403,    403,      403,      403,   403,  RAN,          403),
     },
-    # Users and groups: issue 8 item 2 (the accounts app) owns these rows.
+    # Users and groups (accounts.admin): nobody grants rights they do not hold, so the administrator may
+    # view department B's executor but not change the account or its password (it holds the executor's rights).
     "auth.User": {
         "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
         "add":                        row(403,    403,      403,      403,   403,  200,          403),
         "change":                     row(403,    403,      403,      403,   403,  200,          403),
         "history":                    row(403,    403,      403,      403,   403,  200,          403),
         "delete":                     every(403),
-        "url:auth_user_password_change": row(403, 403,      403,      403,   403,  200,          403),
-        "action:delete_selected":     row(403,    403,      403,      403,   403,  200,          403),
+        "url:auth_user_password_change": every(403),
+        # Not offered without delete_user: the list comes back with a message.
+        "action:delete_selected":     row(403,    403,      403,      403,   403,  302,          403),
+        # A lost phone: the device goes, the user enrols again at the next sign-in (logged).
+        "action:remove_second_factor": row(403,   403,      403,      403,   403,  RAN,          403),
     },
     "auth.Group": {
         "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
@@ -228,6 +234,42 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
         "history":                    row(403,    403,      403,      403,   403,  200,          403),
         "delete":                     every(403),
         "action:delete_selected":     row(403,    403,      403,      403,   403,  200,          403),
+    },
+    # The audit of rights: read-only, for the administrator (and superusers).
+    "accounts.AuditEntry": {
+        "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
+        "add":                        every(403),
+        "change":                     row(403,    403,      403,      403,   403,  200,          403),
+        "history":                    row(403,    403,      403,      403,   403,  200,          403),
+        "delete":                     every(403),
+        "action:delete_selected":     row(403,    403,      403,      403,   403,  200,          403),
+    },
+    # django-axes: the administrator lifts a lockout by deleting the attempt.
+    "axes.AccessAttempt": {
+        "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
+        "add":                        every(403),
+        "change":                     row(403,    403,      403,      403,   403,  200,          403),
+        "history":                    row(403,    403,      403,      403,   403,  200,          403),
+        "delete":                     row(403,    403,      403,      403,   403,  200,          403),
+        "action:delete_selected":     row(403,    403,      403,      403,   403,  RAN,          403),
+        "action:cleanup_expired_attempts": row(403, 403,    403,      403,   403,  RAN,          403),
+    },
+    "axes.AccessLog": {
+        "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
+        "add":                        every(403),
+        "change":                     row(403,    403,      403,      403,   403,  200,          403),
+        "history":                    row(403,    403,      403,      403,   403,  200,          403),
+        "delete":                     every(403),
+        "action:delete_selected":     row(403,    403,      403,      403,   403,  200,          403),
+    },
+    # Nobody but a superuser: the attempts and the access log say what an administrator needs.
+    "axes.AccessFailureLog": {
+        "changelist":                 every(403),
+        "add":                        every(403),
+        "change":                     every(403),
+        "history":                    every(403),
+        "delete":                     every(403),
+        "action:delete_selected":     every(403),
     },
 }
 
@@ -304,7 +346,18 @@ def objects_of_b(world: WorldB) -> dict[str, Model]:
         "letters.LetterTemplate": LetterTemplate.objects.get(kind="answer"),
         "auth.User": roles.executor_b,
         "auth.Group": Group.objects.get(name="Исполнитель"),
+        # Putting executor_b into department B (the roles fixture) wrote this entry.
+        "accounts.AuditEntry": AuditEntry.objects.filter(user_id=roles.executor_b.pk).first(),
+        "axes.AccessAttempt": AccessAttempt.objects.create(**SIGN_IN_RECORD, get_data="", post_data="",
+                                                           failures_since_start=3),
+        "axes.AccessFailureLog": AccessFailureLog.objects.create(**SIGN_IN_RECORD, locked_out=False),
+        "axes.AccessLog": AccessLog.objects.create(**SIGN_IN_RECORD),
     }
+
+
+# A sign-in at the admin by department B's executor, as django-axes records it.
+SIGN_IN_RECORD = {"username": "executor_b", "ip_address": "127.0.0.1", "user_agent": "Mozilla/5.0",
+                  "http_accept": "text/html", "path_info": "/admin/login/"}
 
 
 def url_arguments(world: WorldB, obj: Model) -> dict[str, Any]:

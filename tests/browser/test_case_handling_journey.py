@@ -7,7 +7,8 @@ The answer travels over SMTP with its PDF, and the citizen downloads the same
 PDF from the status page by the number and the access code.
 
 Each official works in a browser context of their own, logged in through the
-admin's login page with a password, as a person does.
+admin's login page with a password (and the head with the code of the
+authenticator app, computed from the device's key), as a person does.
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ def official(browser: Browser, browser_context_args: dict, live_server, settings
         expect(page).to_have_url(re.compile(r"/admin/login/"))
         page.get_by_label("Имя пользователя").fill(user.username)
         page.get_by_label("Пароль").fill(PASSWORD)
+        device = role_fixtures.second_factor(user)
+        if device is not None:  # the head: the code of the authenticator app, with the password
+            page.get_by_label("Код подтверждения").fill(role_fixtures.totp_code(device))
         page.get_by_role("button", name="Войти").click()
         expect(page.get_by_role("heading", name="Работа с обращениями")).to_be_visible()
         return page
