@@ -87,6 +87,7 @@ ACTION_LABELS: dict[str, Any] = {
     "answer.signed": _("Ответ подписан и направлен"),
     # Written by the feedback app (the citizen's satisfaction), through record().
     "feedback.answered": _("Заявитель оценил ответ"),
+    "feedback.detailed": _("Заявитель дополнил оценку ответа"),
     "feedback.reviewed": _("Руководитель рассмотрел оценку заявителя"),
 }
 
