@@ -209,14 +209,21 @@ def needs_review(resolved: str, mark: int | None) -> bool:
 
 
 def _lock_open(request: SatisfactionRequest, now: datetime) -> SatisfactionRequest:
+    """Lock the request; refuse it once expired. Call inside a transaction, after _expire_one."""
     request = SatisfactionRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status == Status.ASKED and request.expires_at <= now:
-        # Not swept yet: expired all the same.
-        request.status = Status.EXPIRED
-        request.save(update_fields=["status"])
     if request.status == Status.EXPIRED:
         raise FeedbackError(_("Срок, в который можно было оценить ответ, истёк."))
     return request
+
+
+def _expire_one(request: SatisfactionRequest, now: datetime) -> None:
+    """A request past its time that the expiry job has not reached yet is expired now, for good.
+
+    Its own statement, not in the caller's transaction: the refusal that
+    follows must not roll the expiry back.
+    """
+    SatisfactionRequest.objects.filter(pk=request.pk, status=Status.ASKED, expires_at__lte=now).update(
+        status=Status.EXPIRED)
 
 
 def answer_request(request: SatisfactionRequest, *, resolved: str, mark: int | None = None, comment: str = "",
@@ -225,6 +232,7 @@ def answer_request(request: SatisfactionRequest, *, resolved: str, mark: int | N
     if resolved not in Resolved.values:
         raise FeedbackError(_("Выберите, решил ли ответ ваш вопрос."))
     now = now or timezone.now()
+    _expire_one(request, now)
     with transaction.atomic():
         request = _lock_open(request, now)
         if request.status == Status.ANSWERED:
@@ -242,6 +250,7 @@ def add_details(request: SatisfactionRequest, *, mark: int | None = None, commen
                 now: datetime | None = None) -> SatisfactionRequest:
     """Add the mark or the comment the first answer left out; what was given is never changed."""
     now = now or timezone.now()
+    _expire_one(request, now)
     with transaction.atomic():
         request = _lock_open(request, now)
         if request.status != Status.ANSWERED:
