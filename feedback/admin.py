@@ -96,11 +96,12 @@ class SatisfactionRequestAdmin(PersonalDataAdmin):
 
     def review_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Record what was done about the citizen's answer (services.review_request)."""
+        # The right first: without it, whether the row exists is not told.
+        if not request.user.has_perm("feedback.change_satisfactionrequest"):
+            raise PermissionDenied
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404
-        if not request.user.has_perm("feedback.change_satisfactionrequest"):
-            raise PermissionDenied
         form = ReviewForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
