@@ -363,6 +363,19 @@ class AppealQuestion(models.Model):
     )
     measures_taken = models.BooleanField(_("меры приняты"), default=False)
     comment = models.TextField(_("примечание"), blank=True)
+    # The analysis of the complaint (issue 11): the cause the executor found,
+    # the measures taken on a supported question, and how it was checked.
+    cause = models.ForeignKey(
+        "classifiers.Cause", verbose_name=_("причина"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Only with result=supported and measures_taken: sign_answer enforces it
+    # (a check constraint cannot see a many-to-many table).
+    measures = models.ManyToManyField("classifiers.Measure", verbose_name=_("принятые меры"), blank=True,
+                                      related_name="+")
+    checked_by_commission = models.BooleanField(_("проверено комиссионно"), default=False)
+    checked_on_site = models.BooleanField(_("проверено с выездом на место"), default=False)
+    checked_with_applicant = models.BooleanField(_("проверено с участием заявителя"), default=False)
 
     class Meta:
         verbose_name = _("вопрос обращения")

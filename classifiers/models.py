@@ -324,3 +324,37 @@ class CalendarDay(models.Model):
     def __str__(self) -> str:
         kind = _("рабочий") if self.is_working else _("нерабочий")
         return f"{self.date:%d.%m.%Y} ({kind})"
+
+
+class OutcomeBook(models.Model):
+    """A short reference book of the analysis of complaints: a title, retired rather than deleted."""
+
+    title = models.CharField(_("наименование"), max_length=200, unique=True)
+    is_active = models.BooleanField(
+        _("действует"), default=True,
+        help_text=_("Снимите отметку, чтобы больше не предлагать значение; в прежних обращениях оно остаётся."),
+    )
+    order = models.PositiveIntegerField(_("порядок"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ("order", "title")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Cause(OutcomeBook):
+    """The cause found behind a question of an appeal (the complaint-analysis table's «причина»)."""
+
+    class Meta(OutcomeBook.Meta):
+        verbose_name = _("причина")
+        verbose_name_plural = _("причины обращений")
+
+
+class Measure(OutcomeBook):
+    """A measure taken on a supported question: выговор, замечание, совещание, …"""
+
+    class Meta(OutcomeBook.Meta):
+        verbose_name = _("принятая мера")
+        verbose_name_plural = _("принятые меры")
