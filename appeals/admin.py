@@ -19,9 +19,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -47,6 +50,7 @@ from appeals.models import (
 from appeals.services import access, handling, terms, worklists
 from appeals.services.intake import AppealError
 from appeals.staff_forms import AssignSelectedForm
+from appeals.validators import normalize_phone
 from appeals.views import staff
 
 logger = logging.getLogger(__name__)
@@ -197,6 +201,12 @@ class AttentionFilter(admin.SimpleListFilter):
         "decision": _("не принято решение по 7-дневному сроку"),
         "unregistered_late": _("не зарегистрировано более 2 дней"),
         "decision_late": _("нет решения более 5 дней после регистрации"),
+        "not_registered": _("не зарегистрировано"),
+        "entered_today": _("внесено с бумаги сегодня"),
+        "new": _("новое, ответ не начат"),
+        "returned": _("ответ возвращён на доработку"),
+        "week": _("срок на этой неделе"),
+        "on_approval": _("ответ на подписи"),
     }
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
@@ -218,12 +228,17 @@ class DepartmentFilter(admin.SimpleListFilter):
         departments = Department.objects.all()
         if not access.sees_all(user):
             departments = departments.filter(members=user)
-        return [("none", gettext("не направлено")), *((str(d.pk), str(d)) for d in departments)]
+        return [("none", gettext("не направлено")), ("mine", gettext("мои подразделения")),
+                *((str(d.pk), str(d)) for d in departments)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> QuerySet[Appeal] | None:
         value = self.value()
         if value == "none":
             return queryset.filter(department__isnull=True)
+        if value == "mine":
+            # A head of no department answers for all of them (worklists.head_departments).
+            departments = worklists.head_departments(request.user)
+            return queryset if departments is None else queryset.filter(department_id__in=departments)
         if value and value.isdigit():
             return queryset.filter(department_id=int(value))
         return queryset
@@ -261,14 +276,54 @@ def _number_parts(term: str) -> re.Match[str] | None:
     return re.match(rf"^{prefix}-(?P<year>\d{{4}})(?:-(?P<digits>\d{{0,6}}))?$", term)
 
 
+PHONE_LIKE = re.compile(r"^\+?[\d\s()\-]{10,20}$")
+WORD = re.compile(r"\w+")
+
+
 def _search_kind(search_term: str) -> tuple[str, str]:
-    """("number" | "surname" | "none", the normalised term) for the list's search box."""
-    term = search_term.strip().upper()
+    """("number" | "outgoing" | "phone" | "email" | "surname" | "text" | "none", the term) for the search box.
+
+    One word without digits is the start of a surname, or words of the text
+    when no surname starts so (get_search_results); two words or more are
+    words of the text.
+    """
+    term = search_term.strip()
+    upper = term.upper()
     if not term:
-        return "none", term
-    if any(char.isdigit() for char in term) or term.startswith(settings.APPEALS_NUMBER_PREFIX.upper()):
-        return "number", term
-    return "surname", term
+        return "none", upper
+    if upper.startswith(settings.APPEALS_NUMBER_PREFIX.upper()):
+        return "number", upper
+    if upper.startswith(settings.APPEALS_OUTGOING_PREFIX.upper() + "-"):
+        return "outgoing", upper
+    if "@" in term:
+        return "email", term
+    if PHONE_LIKE.match(term) and sum(char.isdigit() for char in term) >= 10:
+        return "phone", term
+    if any(char.isdigit() for char in term):
+        return "number", upper
+    if len(WORD.findall(term)) > 1:
+        return "text", term
+    return "surname", upper
+
+
+def text_search(queryset: QuerySet[Appeal], term: str) -> QuerySet[Appeal]:
+    """Appeals whose text has all the words (any grammatical form on PostgreSQL).
+
+    PostgreSQL: full-text search with the Russian configuration, on the GIN
+    index appeal_text_fts_idx (migration 0013_officials_list_search), whose
+    expression is the one SearchVector compiles to. SQLite: every word as a
+    substring (a development fallback: it scans).
+    """
+    words = WORD.findall(term)
+    if not words:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        vector = SearchVector("text", config="russian")
+        return queryset.alias(text_vector=vector).filter(
+            text_vector=SearchQuery(" ".join(words), config="russian", search_type="plain"))
+    for word in words:
+        queryset = queryset.filter(text__icontains=word)
+    return queryset
 
 
 class AppealChangeList(ChangeList):
@@ -280,7 +335,15 @@ class AppealChangeList(ChangeList):
     """
 
     def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet[Appeal]:
-        return super().get_queryset(request, exclude_parameters).defer(*LIST_DEFERRED)
+        # The first words of the text and the topic's short title are cut in
+        # the query (SUBSTR): the whole text column is never read for a list.
+        return super().get_queryset(request, exclude_parameters).defer(*LIST_DEFERRED).annotate(
+            text_start=Substr("text", 1, TEXT_START), topic_short=Substr("topic_title", 1, TOPIC_SHORT),
+        )
+
+
+TEXT_START = 90  # characters of the text shown in the list
+TOPIC_SHORT = 40
 
 
 # Columns the list never shows.
@@ -319,15 +382,18 @@ class AppealAdmin(admin.ModelAdmin):
         return AppealChangeList
     # The due date and the state come first: they decide what an official
     # does next. The reply method and the files are on the appeal's page.
+    # Fits 1280 px with the sidebar and the filters (css/admin-appeals.css);
+    # the date of receipt and the kind are on the appeal's page.
     list_display = (
-        "number", "due", "status", "applicant", "received_at", "topic_code", "kind", "department", "executor",
+        "number", "due", "status", "applicant", "topic_column", "department", "executor_name", "text_column",
     )
     # Facet counts would run one COUNT per filter value over the whole table.
     show_facets = admin.ShowFacets.NEVER
     list_filter = (AttentionFilter, "status", DepartmentFilter, ExecutorFilter, "channel", "kind", "reply_method")
     # See get_search_results: the number or the start of the surname.
     search_fields = ("number",)
-    search_help_text = _("Поиск по началу регистрационного номера или фамилии заявителя.")
+    search_help_text = _("Поиск по началу регистрационного номера или фамилии заявителя, по электронной почте, "
+                         "телефону, исходящему номеру ответа или словам текста обращения.")
     list_select_related = ("topic", "department", "executor")
     list_per_page = 50
     # The admin counts the whole table only for "N of M" after a search; a
@@ -409,7 +475,27 @@ class AppealAdmin(admin.ModelAdmin):
         if kind == "none":
             return queryset, False
         if kind == "surname":
-            return queryset.filter(surname_key__startswith=surname_key(term)), False
+            by_surname = queryset.filter(surname_key__startswith=surname_key(term))
+            # A word no surname starts with is looked for in the texts (one
+            # probe on appeal_surname_key_idx decides).
+            if by_surname.exists():
+                return by_surname, False
+            request._appeal_search_kind = "text"  # type: ignore[attr-defined]  # get_ordering reads it
+            return text_search(queryset, term), False
+        if kind == "text":
+            return text_search(queryset, term), False
+        if kind == "email":
+            local, _at, domain = term.rpartition("@")
+            # Stored as entered with the domain in lower case (forms.clean_email); appeal_email_idx.
+            return queryset.filter(email__in={term, f"{local}@{domain.lower()}"}), False
+        if kind == "phone":
+            try:
+                phone = normalize_phone(term)
+            except ValidationError:
+                return queryset.none(), False
+            return queryset.filter(phone=phone), False  # appeal_phone_idx
+        if kind == "outgoing":
+            return queryset.filter(answer__outgoing_number=term), False  # answer_outgoing_idx
         match = _number_parts(term)
         if match is None:
             return queryset.filter(number__startswith=term), False
@@ -428,15 +514,56 @@ class AppealAdmin(admin.ModelAdmin):
         has no index to tempt the planner: the matches are fetched and sorted.
         """
         kind, _term = _search_kind(request.GET.get("q", ""))
+        kind = getattr(request, "_appeal_search_kind", kind)
         if kind == "number":
             return ("-year", "-sequence")
         if kind == "surname":
             return ("surname_key", "first_name", "-received_at")
+        if kind in ("text", "email", "phone", "outgoing"):
+            # A handful of matches found through their own index, sorted once fetched.
+            return ("-received_at",)
         return super().get_ordering(request)
 
     @admin.display(description=_("заявитель"), ordering="surname_key")
     def applicant(self, appeal: Appeal) -> str:
         return appeal.short_name
+
+    @admin.display(description=_("тематика"), ordering="topic_code")
+    def topic_column(self, appeal: Appeal) -> SafeString:
+        short = getattr(appeal, "topic_short", "")
+        more = "…" if len(short) >= TOPIC_SHORT else ""
+        return format_html('<span class="topic-code">{}</span> <span class="topic-title">{}{}</span>',
+                           appeal.topic_code, short, more)
+
+    @admin.display(description=_("исполнитель"), ordering="executor__last_name")
+    def executor_name(self, appeal: Appeal) -> str:
+        executor = appeal.executor
+        if executor is None:
+            return "—"
+        return executor.get_full_name() or executor.get_username()
+
+    @admin.display(description=_("начало текста"))
+    def text_column(self, appeal: Appeal) -> SafeString:
+        start = " ".join(getattr(appeal, "text_start", "").split())
+        more = "…" if len(start) >= TEXT_START - 1 else ""
+        return format_html('<span class="text-start">{}{}</span>', start, more)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        return super().changelist_view(request, {"title": self.list_title(request), **(extra_context or {})})
+
+    def list_title(self, request: HttpRequest) -> str:
+        """What the list is: whose appeals, and the work list it was opened from."""
+        user = request.user
+        if request.GET.get("executor") == "me":
+            title = gettext("Обращения, поручённые мне")
+        elif access.sees_all(user):
+            title = gettext("Обращения граждан: все подразделения")
+        else:
+            title = gettext("Обращения граждан: мои подразделения и поручённые мне")
+        attention = AttentionFilter.LABELS.get(request.GET.get("attention", ""))
+        if attention is not None:
+            title = f"{title} — {attention}"
+        return title
 
     @admin.display(description=_("ближайший срок"), ordering=F("next_due").asc(nulls_last=True))
     def due(self, appeal: Appeal) -> SafeString | str:

@@ -317,6 +317,11 @@ class Appeal(Applicant):
             # The 7-day decision filter and the front-page flags.
             models.Index(fields=["status", "registered_at"], name="appeal_status_reg_idx"),
             models.Index(fields=["executor", "next_due"], name="appeal_executor_due_idx"),
+            # The admin list's search by phone (stored normalised: +7XXXXXXXXXX).
+            models.Index(fields=["phone"], name="appeal_phone_idx"),
+            # The search by words of the text uses a GIN index on
+            # to_tsvector('russian', text), created on PostgreSQL only by
+            # migration 0013_officials_list_search (SQLite has no GIN).
         ]
         permissions = [
             ("download_attachment", _("Может скачивать вложения")),
@@ -405,7 +410,11 @@ class AppealEvent(models.Model):
         verbose_name = _("шаг истории")
         verbose_name_plural = _("история")
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["appeal", "created_at"], name="appeal_event_appeal_idx")]
+        indexes = [
+            models.Index(fields=["appeal", "created_at"], name="appeal_event_appeal_idx"),
+            # The work lists: «внесены с бумаги сегодня» (appeal.entered since midnight).
+            models.Index(fields=["action", "created_at"], name="appeal_event_action_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.appeal_id} {self.action}"
@@ -451,6 +460,8 @@ class Answer(models.Model):
     class Meta:
         verbose_name = _("ответ")
         verbose_name_plural = _("ответы")
+        # The admin list's search by the answer's outgoing number.
+        indexes = [models.Index(fields=["outgoing_number"], name="answer_outgoing_idx")]
 
     def __str__(self) -> str:
         return self.outgoing_number or f"{self.appeal_id}"
