@@ -367,7 +367,9 @@ class CappedCountPaginator(Paginator):
     def count(self) -> int:
         # A sliced queryset counts as SELECT COUNT(*) FROM (... LIMIT n); the
         # order does not change a count, and without it nothing is sorted.
-        return self.object_list.order_by()[: self.COUNT_CAP + 1].count()  # type: ignore[attr-defined]
+        # Only the key: the list's annotations (the text's first words) are
+        # not computed for the rows counted.
+        return self.object_list.order_by().values("pk")[: self.COUNT_CAP + 1].count()  # type: ignore[attr-defined]
 
     @property
     def capped(self) -> bool:
@@ -481,7 +483,7 @@ class AppealAdmin(admin.ModelAdmin):
             if by_surname.exists():
                 return by_surname, False
             request._appeal_search_kind = "text"  # type: ignore[attr-defined]  # get_ordering reads it
-            return text_search(queryset, term), False
+            return text_search(queryset, search_term), False
         if kind == "text":
             return text_search(queryset, term), False
         if kind == "email":

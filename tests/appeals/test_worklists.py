@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.db import connection, transaction
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -169,3 +170,27 @@ def test_other_apps_add_lines_through_the_registry(roles):
     with pytest.raises(ValueError):
         worklists.register_entry(worklists.WorkListEntry("nobody", "x", "x", entry.rows, entry.url))
     assert Group.objects.filter(name="Экспедитор").exists()
+
+
+@pytest.mark.parametrize("key", sorted(worklists.ENTRIES))
+def test_each_line_reads_an_index_not_the_table(key, roles):
+    """With a million appeals, mostly closed, a full scan of the appeals would make the front page slow."""
+    entry = worklists.ENTRIES[key]
+    roles.department_a.members.add(roles.head)
+    user = {"registrar": roles.registrar, "executor": roles.executor_a, "head": roles.head,
+            "clerk": roles.clerk}[entry.role]
+    queryset = entry.rows(user, timezone.now()).order_by()[: worklists.COUNT_CAP + 1]
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+            assert not re.search(r"SCAN (appeals_appeal|appeals_appealevent|letters_postalletter)(?! USING)",
+                                 plan), plan
+        else:
+            with transaction.atomic():
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute(f"EXPLAIN {sql}", params)
+                plan = " | ".join(row[0] for row in cursor.fetchall())
+            assert not re.search(r"Seq Scan on (appeals_appeal|appeals_appealevent|letters_postalletter)\b",
+                                 plan), plan
