@@ -45,6 +45,7 @@ from appeals.models import (
     Art11Case,
     Department,
     DocumentRequest,
+    StaffProfile,
     surname_key,
 )
 from appeals.services import access, handling, terms, worklists
@@ -404,7 +405,7 @@ class AppealAdmin(admin.ModelAdmin):
     # What needs action first: open appeals by the nearest due date (closed
     # ones have none), then the newest. Served by appeal_open_due_idx.
     ordering = (F("next_due").asc(nulls_last=True), "-received_at")
-    actions = ("register_selected", "assign_selected")
+    actions = ("register_selected", "assign_selected", "sign_selected")
     change_form_template = "admin/appeals/appeal/change_form.html"
     readonly_fields = (
         "number", "status", "channel", "received_at", "registered_at", "registered_by",
@@ -592,15 +593,15 @@ class AppealAdmin(admin.ModelAdmin):
                 done += 1
         self._report(request, done, refusals)
 
-    @admin.action(description=_("Направить выбранные в подразделение"), permissions=["assign"])
+    @admin.action(description=_("Направить выбранные в подразделение и исполнителю"), permissions=["assign"])
     def assign_selected(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> HttpResponse | None:
         form = AssignSelectedForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            department = form.cleaned_data["department"]
+            department, executor = form.cleaned_data["department"], form.cleaned_data["executor"]
             done, refusals = 0, []
             for appeal in queryset.order_by("received_at"):
                 try:
-                    handling.assign_appeal(appeal, request.user, department=department)
+                    handling.assign_appeal(appeal, request.user, department=department, executor=executor)
                 except AppealError as exc:
                     refusals.append(f"{appeal.number}: {exc}")
                 else:
@@ -610,13 +611,82 @@ class AppealAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": _("Направить обращения в подразделение"),
+            "title": _("Направить обращения в подразделение и исполнителю"),
             "form": form,
             "appeals": queryset.order_by("received_at"),
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "media": self.media,
         }
         return TemplateResponse(request, "admin/appeals/appeal/assign_selected.html", context)
+
+    def has_sign_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("appeals.sign_answer")
+
+    @admin.action(description=_("Подписать выбранные ответы (с просмотром каждого)"), permissions=["sign"])
+    def sign_selected(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> HttpResponse | None:
+        """Sign several answers at once: each is shown and ticked, then signed by handling.sign_answer.
+
+        Each answer has the one-answer form of its own (staff_forms.SignAnswerForm,
+        prefixed), with the position and name given once for all; every
+        signature is the service's, with its refusals reported by number.
+        """
+        appeals = list(queryset.order_by("next_due", "received_at"))
+        waiting = [appeal for appeal in appeals if appeal.status == Appeal.Status.ON_APPROVAL]
+        refusals = [gettext("%(number)s: ответ не на подписании") % {"number": appeal.number}
+                    for appeal in appeals if appeal.status != Appeal.Status.ON_APPROVAL]
+        applying = "apply" in request.POST
+        signer = staff.sf.BulkSignerForm(request.POST if applying else None, user=request.user)
+        signer_valid = signer.is_valid() if applying else False
+        rows = []
+        for appeal in waiting:
+            prefix = f"sign-{appeal.pk}"
+            data = None
+            if applying:
+                data = request.POST.copy()
+                if signer_valid:
+                    data[f"{prefix}-signer_position"] = signer.cleaned_data["signer_position"]
+                    data[f"{prefix}-signer_name"] = signer.cleaned_data["signer_name"]
+            form = staff.sf.SignAnswerForm(data, appeal=appeal, user=request.user, prefix=prefix)
+            answer = Answer.objects.filter(appeal=appeal).first()
+            rows.append({"appeal": appeal, "form": form, "answer": answer, "confirm": f"confirm-{appeal.pk}",
+                         "confirmed": request.POST.get(f"confirm-{appeal.pk}") == "1" and applying})
+        if applying and signer_valid:
+            done = 0
+            confirmed = [row for row in rows if row["confirmed"]]
+            if not confirmed:
+                self.message_user(request, gettext("Отметьте ответы, которые вы прочитали и подписываете."),
+                                  messages.WARNING)
+            else:
+                for row in confirmed:
+                    form = row["form"]
+                    if not form.is_valid():
+                        refusals.append(f"{row['appeal'].number}: " + "; ".join(
+                            str(error) for errors in form.errors.values() for error in errors))
+                        continue
+                    data = {**form.cleaned_data, "_results": form.results()}
+                    try:
+                        staff.STEP_ACTIONS["sign_answer"].run(row["appeal"], request.user, data)
+                    except AppealError as exc:
+                        refusals.append(f"{row['appeal'].number}: {exc}")
+                    else:
+                        done += 1
+                skipped = [row["appeal"].number for row in rows if not row["confirmed"]]
+                if skipped:
+                    refusals.append(gettext("не отмечены, не подписаны: %(list)s") % {"list": ", ".join(skipped)})
+                self._report(request, done, refusals)
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Подписать ответы"),
+            "signer": signer,
+            "rows": rows,
+            "refusals": refusals,
+            "appeals": appeals,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/appeals/appeal/sign_selected.html", context)
 
     # --- urls ------------------------------------------------------------------
     def get_urls(self) -> list[URLPattern]:
@@ -841,3 +911,28 @@ class DepartmentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Department | None = None) -> bool:
         return False  # appeals keep their department: retire it instead (is_active)
 
+
+
+# --- staff records -------------------------------------------------------------------------
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    """The officials' positions and signatures, edited by the administrator (issue 10 item 3)."""
+
+    list_display = ("user", "full_name", "position", "signature_name", "phone")
+    search_fields = ("user__username", "user__last_name", "position")
+    list_select_related = ("user",)
+    fields = ("user", "position", "signature_name", "phone")
+    autocomplete_fields = ()
+
+    @admin.display(description=_("ФИО"), ordering="user__last_name")
+    def full_name(self, profile: StaffProfile) -> str:
+        return profile.user.get_full_name()
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user":
+            kwargs["queryset"] = db_field.remote_field.model.objects.filter(is_staff=True).order_by(
+                "last_name", "first_name", "username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request: HttpRequest, obj: StaffProfile | None = None) -> bool:
+        return False  # a signed letter names its signer: the record is corrected, not removed

@@ -651,3 +651,32 @@ class Attachment(StoredFile):
                 name="attachment_draft_xor_appeal",
             )
         ]
+
+
+class StaffProfile(models.Model):
+    """An official's staff record: the position and name printed under the letters they sign or prepare.
+
+    Edited by the administrator; the sign form is filled from it (issue 10:
+    the head's position is not typed anew for every answer).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("сотрудник"), on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    position = models.CharField(_("должность"), max_length=300, blank=True,
+                                help_text=_("Как она пишется под подписью: «Проректор по учебной работе»."))
+    signature_name = models.CharField(
+        _("подпись (И. О. Фамилия)"), max_length=200, blank=True,
+        help_text=_("Пусто: по имени и фамилии в учётной записи."),
+    )
+    phone = models.CharField(_("служебный телефон"), max_length=32, blank=True,
+                             help_text=_("Для отметки об исполнителе в письмах."))
+
+    class Meta:
+        verbose_name = _("должность сотрудника")
+        verbose_name_plural = _("должности сотрудников")
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self) -> str:
+        name = self.user.get_full_name() or self.user.get_username()
+        return f"{name}: {self.position}" if self.position else name

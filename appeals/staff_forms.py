@@ -32,6 +32,7 @@ from appeals.models import (
     DocumentRequest,
     QuestionResult,
     ReplyMethod,
+    StaffProfile,
 )
 from appeals.services import access, authorship, handling, worklists
 from appeals.validators import normalize_phone, validate_postal_index
@@ -127,6 +128,20 @@ class AssignForm(StepForm):
                 and not executor.departments.filter(pk=department.pk).exists():
             self.add_error("executor", _("Исполнитель не состоит в выбранном подразделении."))
         return cleaned
+
+
+class RegisterAssignForm(AssignForm):
+    """Register and send on in one form: the department and executor first, the extra questions after."""
+
+    questions = RegisterForm.base_fields["questions"]
+    field_order = ("department", "executor", "questions", "comment")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelMultipleChoiceField, self.fields["questions"])
+        field.queryset = Topic.objects.filter(level=QUESTION_LEVEL, is_active=True).exclude(
+            pk=self.appeal.topic_id
+        ).order_by("-is_offered", "sort_order", "code")
 
 
 class RedirectForm(StepForm):
@@ -371,6 +386,32 @@ class ReturnAnswerForm(StepForm):
     comment = comment_field(required=True, label=_("Замечания к ответу"))
 
 
+def signer_initial(user: Any) -> dict[str, str]:
+    """The sign form's position and name from the signer's staff record (empty when there is none)."""
+    profile = StaffProfile.objects.filter(user=user).first()
+    if profile is None:
+        return {}
+    return {"signer_position": profile.position, "signer_name": profile.signature_name}
+
+
+def remember_signer(user: Any, position: str, name: str) -> None:
+    """Keep the position a head signed with in their staff record, if the record has none yet.
+
+    The administrator's record is not overwritten: a head signing once «за»
+    another official does not change their own position.
+    """
+    profile, _created = StaffProfile.objects.get_or_create(user=user)
+    changed = []
+    if not profile.position and position.strip():
+        profile.position = position.strip()
+        changed.append("position")
+    if not profile.signature_name and name.strip():
+        profile.signature_name = name.strip()
+        changed.append("signature_name")
+    if changed:
+        profile.save(update_fields=changed)
+
+
 class SignAnswerForm(StepForm):
     direction_checked_fields = ("signer_position", "signer_name")  # printed under the answer
     signer_position = forms.CharField(label=_("Должность подписывающего"), max_length=300,
@@ -380,6 +421,9 @@ class SignAnswerForm(StepForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # Issue 10: the position and name come from the signer's staff record.
+            self.initial.update(signer_initial(self.user))
         self.questions = list(self.appeal.questions.all())
         for question in self.questions:
             # Not required here: the service refuses a question without a
@@ -401,6 +445,21 @@ class SignAnswerForm(StepForm):
         }
 
 
+class BulkSignerForm(PortalForm):
+    """The position and name under every answer signed at once, from the signer's staff record."""
+
+    direction_checked_fields = ("signer_position", "signer_name")
+    signer_position = forms.CharField(label=_("Должность подписывающего"), max_length=300,
+                                      error_messages={"required": _("Укажите должность подписывающего.")})
+    signer_name = forms.CharField(label=_("Подписывающий (И. О. Фамилия)"), max_length=200, required=False,
+                                  help_text=_("Пусто: по имени в учётной записи."))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.update(signer_initial(user))
+
+
 class WithdrawForm(StepForm):
     comment = comment_field(required=True, label=_("Заявление гражданина о прекращении рассмотрения"))
 
@@ -412,6 +471,22 @@ class AssignSelectedForm(PortalForm):
         label=_("Подразделение"), queryset=Department.objects.filter(is_active=True),
         error_messages={"required": _("Выберите подразделение.")},
     )
+    executor = StaffChoiceField(
+        label=_("Исполнитель"), required=False, queryset=User.objects.none(),
+        help_text=_("Сотрудник выбранного подразделения; можно не указывать."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["executor"]).queryset = department_members()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        department, executor = cleaned.get("department"), cleaned.get("executor")
+        if department is not None and executor is not None \
+                and not executor.departments.filter(pk=department.pk).exists():
+            self.add_error("executor", _("Исполнитель не состоит в выбранном подразделении."))
+        return cleaned
 
 
 # --- entry of appeals that came by post, in person or through ПОС ---------------

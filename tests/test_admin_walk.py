@@ -49,7 +49,7 @@ from django.db.models import Model
 from django.test import TestCase
 from django.urls import URLPattern, reverse
 
-from appeals.models import AccessLogEntry, Answer, AnswerFile, Appeal, Attachment
+from appeals.models import AccessLogEntry, Answer, AnswerFile, Appeal, Attachment, StaffProfile
 from appeals.services import handling
 from appeals.staff_forms import check_files
 from classifiers.models import CalendarDay, Institution, IntakeNote
@@ -121,6 +121,17 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
         "action:delete_selected":     row(302,    200,      200,      302,   403,  403,          403),
         "action:register_selected":   row(RAN,    200,      200,      302,   403,  403,          403),
         "action:assign_selected":     row(RAN,    200,      200,      RAN,   403,  403,          403),
+        # Issue 10: the head signs several answers after reading each (an answered one is refused on the page).
+        "action:sign_selected":       row(302,    200,      200,      RAN,   403,  403,          403),
+    },
+    # Issue 10: the officials' positions and signatures, the administrator's to edit.
+    "appeals.StaffProfile": {
+        "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
+        "add":                        row(403,    403,      403,      403,   403,  200,          403),
+        "change":                     row(403,    403,      403,      403,   403,  200,          403),
+        "history":                    row(403,    403,      403,      403,   403,  200,          403),
+        "delete":                     every(403),
+        "action:delete_selected":     row(403,    403,      403,      403,   403,  200,          403),
     },
     "appeals.AccessLogEntry": {
         "changelist":                 row(403,    403,      403,      200,   403,  403,          403),
@@ -295,6 +306,8 @@ def objects_of_b(world: WorldB) -> dict[str, Model]:
         "letters.PostalLetter": world.letter,
         "outbox.OutgoingMessage": world.message,
         "appeals.Department": roles.department_b,
+        "appeals.StaffProfile": StaffProfile.objects.get_or_create(user=roles.head,
+                                                                   defaults={"position": "Проректор"})[0],
         "classifiers.Topic": world.appeal.topic,
         "classifiers.Institution": Institution.get_current(),
         "classifiers.IntakeNote": IntakeNote.objects.first(),

@@ -303,6 +303,22 @@ def assign_appeal(appeal: Appeal, user, *, department: Department, executor=None
     return appeal
 
 
+def register_and_assign(appeal: Appeal, user, *, department: Department, executor=None,
+                        questions: Sequence[Topic] = (), comment: str = "") -> Appeal:
+    """Register the appeal and send it for consideration in one step (issue 10: one form, fewer clicks).
+
+    The two steps are the usual two, with their two history entries and
+    checks, in one transaction: a refused assignment leaves the appeal
+    unregistered, as it was, and no letter goes out.
+    """
+    _require(user, "register_appeal")
+    _require(user, "assign_appeal")
+    with transaction.atomic():
+        register_appeal(appeal, user, questions=questions, comment=comment)
+        assign_appeal(appeal, user, department=department, executor=executor)
+    return appeal
+
+
 def set_complaint_subject(appeal: Appeal, user, *, body: ExternalBody | None = None,
                           department: Department | None = None, official=None, comment: str = "") -> Appeal:
     """Record whose decision or action the complaint is about (art. 8 part 6)."""
@@ -620,6 +636,16 @@ def submit_answer(appeal: Appeal, user, *, comment: str = "") -> Appeal:
     return appeal
 
 
+def save_and_submit_answer(appeal: Appeal, user, *, text: str, files: Sequence[tuple[Any, Any]] = (),
+                           remove_files: Sequence[int] = (), comment: str = "") -> Answer:
+    """Save the draft and pass it for signature in one action: the two history entries, one transaction."""
+    with transaction.atomic():
+        answer = save_answer_draft(appeal, user, text=text, files=files, remove_files=remove_files)
+        submit_answer(appeal, user, comment=comment)
+    answer.refresh_from_db()
+    return answer
+
+
 def return_answer(appeal: Appeal, user, *, comment: str) -> Appeal:
     """Send the answer back to the executor with remarks."""
     _require(user, "sign_answer")
@@ -737,6 +763,7 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
+    Step("register_assign", "register_appeal", frozenset({Status.RECEIVED})),
     Step("register", "register_appeal", frozenset({Status.RECEIVED})),
     Step("assign", "assign_appeal", frozenset({Status.REGISTERED, Status.IN_WORK})),
     Step("redirect", "redirect_appeal", frozenset({Status.REGISTERED, Status.IN_WORK})),
@@ -769,6 +796,8 @@ def available_steps(appeal: Appeal, user) -> list[str]:
         if appeal.status not in step.statuses or not user.has_perm(f"appeals.{step.permission}"):
             continue
         if step.code == "extend" and appeal.extension_days:
+            continue
+        if step.code == "register_assign" and not user.has_perm("appeals.assign_appeal"):
             continue
         if step.code in {"draft_answer", "submit_answer"} and appeal.executor_id not in (None, user.pk) \
                 and not access.sees_all(user):

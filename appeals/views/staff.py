@@ -60,6 +60,13 @@ def _assign(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     return gettext("Обращение направлено на рассмотрение: %(department)s.") % {"department": data["department"]}
 
 
+def _register_assign(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
+    handling.register_and_assign(appeal, user, department=data["department"], executor=data["executor"],
+                                 questions=list(data["questions"]), comment=data["comment"])
+    return gettext("Обращение зарегистрировано и направлено на рассмотрение: %(department)s.") % {
+        "department": data["department"]}
+
+
 def _copies(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     handling.send_copies(appeal, user, bodies=list(data["bodies"]), comment=data["comment"])
     return gettext("Копии обращения направлены: %(bodies)s. Заявитель уведомлён.") % {
@@ -116,10 +123,13 @@ def _extend(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
 
 
 def _draft_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
-    handling.save_answer_draft(
-        appeal, user, text=data["text"], files=data["_accepted_files"],
-        remove_files=[enclosure.pk for enclosure in data.get("remove_files") or ()],
-    )
+    remove = [enclosure.pk for enclosure in data.get("remove_files") or ()]
+    if data.get("_and_submit"):
+        # «Сохранить и передать на подпись»: one click instead of two steps.
+        handling.save_and_submit_answer(appeal, user, text=data["text"], files=data["_accepted_files"],
+                                        remove_files=remove)
+        return gettext("Ответ сохранён и передан на подпись.")
+    handling.save_answer_draft(appeal, user, text=data["text"], files=data["_accepted_files"], remove_files=remove)
     return gettext("Проект ответа сохранён.")
 
 
@@ -136,6 +146,7 @@ def _return_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
 def _sign_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     answer = handling.sign_answer(appeal, user, signer_position=data["signer_position"],
                                   signer_name=data["signer_name"], results=data["_results"])
+    sf.remember_signer(user, data["signer_position"], data["signer_name"])
     return gettext("Ответ подписан, исх. № %(number)s, и направлен заявителю.") % {"number": answer.outgoing_number}
 
 
@@ -145,8 +156,12 @@ def _withdraw(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
 
 
 DOCUMENTS_RECEIVED = "documents_received"
+# The draft form's second button: save and pass for signature at once.
+AND_SUBMIT = "and_submit"
 
 STEP_ACTIONS: dict[str, StepAction] = {action.code: action for action in (
+    StepAction("register_assign", _("Зарегистрировать и направить"), "register_appeal", sf.RegisterAssignForm,
+               _register_assign),
     StepAction("register", _("Зарегистрировать"), "register_appeal", sf.RegisterForm, _register),
     StepAction("assign", _("Направить в подразделение"), "assign_appeal", sf.AssignForm, _assign),
     StepAction("redirect", _("Переадресовать по компетенции"), "redirect_appeal", sf.RedirectForm, _redirect,
@@ -214,6 +229,7 @@ def step_view(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, cod
             if isinstance(form, sf.SignAnswerForm):
                 data["_results"] = form.results()
             data["_accepted_files"] = getattr(form, "accepted_files", [])
+            data["_and_submit"] = AND_SUBMIT in request.POST
             try:
                 message = action.run(appeal, user, data)
             except AppealError as exc:
