@@ -445,6 +445,13 @@ class SignAnswerForm(StepForm):
         }
 
 
+class AccessCodeForm(StepForm):
+    comment = comment_field(label=_("Как заявитель просил о новом коде"))
+
+    def route(self) -> str:
+        return handling.access_code_route(self.appeal)
+
+
 class BulkSignerForm(PortalForm):
     """The position and name under every answer signed at once, from the signer's staff record."""
 

@@ -158,8 +158,12 @@ def _queue(kind: str, to: str, rendered: RenderedLetter, *, appeal: Any,
            attachment: tuple[str, str, str] | None) -> OutgoingMessage:
     return queue_rendered_email(
         kind=f"letters.{kind}", to=to, subject=rendered.subject, text=rendered.text, html=rendered.html,
-        appeal=appeal, attachment=attachment,
+        appeal=appeal, attachment=attachment, secret=kind in SECRET_KINDS,
     )
+
+
+# Letters that carry a secret (a new access code): the outbox keeps no copy of their text once sent.
+SECRET_KINDS = frozenset({LetterKind.ACCESS_CODE})
 
 
 def deliver_to_citizen(

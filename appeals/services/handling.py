@@ -754,6 +754,36 @@ def withdraw_appeal(appeal: Appeal, *, user=None, comment: str = "") -> Appeal:
     return appeal
 
 
+# --- the citizen's access code ---------------------------------------------------------
+def access_code_route(appeal: Appeal) -> str:
+    """How a new access code reaches the citizen: "email" or "post", the way they chose for letters."""
+    return "email" if appeal.reply_method == ReplyMethod.EMAIL and appeal.email.strip() else "post"
+
+
+def issue_access_code(appeal: Appeal, user, *, comment: str = "") -> Appeal:
+    """Give the citizen a new access code for the status page (the old one stops working).
+
+    The code is sent, never shown to the official: by e-mail through the
+    outbox, or printed into a postal letter in the clerk's queue, as the
+    citizen chose (letters.services.deliver_to_citizen). Only its hash is
+    kept; the history says that a code was issued and how it went, not the code.
+    """
+    _require(user, "register_appeal")
+    with transaction.atomic():
+        appeal = _lock(appeal, user)
+        if access_code_route(appeal) == "post" and not (appeal.address.strip() and appeal.postal_index.strip()):
+            raise AppealError(_("Код некуда направить: в обращении нет ни адреса электронной почты для писем, "
+                                "ни почтового адреса с индексом."))
+        code = tokens.new_access_code()
+        appeal.access_code_hash = tokens.hash_secret(code)
+        appeal.save(update_fields=["access_code_hash"])
+        route = access_code_route(appeal)
+        record(appeal, "appeal.access_code_issued", user=user, comment=comment,
+               after={"sent": _("по электронной почте") if route == "email" else _("почтовым письмом")})
+        _notify_citizen(appeal, "access_code", access_code=code)
+    return appeal
+
+
 # --- what the admin offers ----------------------------------------------------------
 @dataclass(frozen=True)
 class Step:
@@ -780,6 +810,8 @@ STEPS: tuple[Step, ...] = (
     Step("return_answer", "sign_answer", frozenset({Status.ON_APPROVAL})),
     Step("sign_answer", "sign_answer", frozenset({Status.ON_APPROVAL})),
     Step("withdraw", "withdraw_appeal", frozenset(OPEN)),
+    # Also once answered: the citizen reads the answer on the status page.
+    Step("access_code", "register_appeal", frozenset(Appeal.Status.values)),
 )
 
 

@@ -150,6 +150,13 @@ def _sign_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     return gettext("Ответ подписан, исх. № %(number)s, и направлен заявителю.") % {"number": answer.outgoing_number}
 
 
+def _access_code(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
+    handling.issue_access_code(appeal, user, comment=data["comment"])
+    if handling.access_code_route(appeal) == "email":
+        return gettext("Новый код доступа направлен заявителю по электронной почте.")
+    return gettext("Новый код доступа напечатается в почтовом письме заявителю (очередь печати).")
+
+
 def _withdraw(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     handling.withdraw_appeal(appeal, user=user, comment=data["comment"])
     return gettext("Рассмотрение прекращено по заявлению гражданина.")
@@ -185,6 +192,7 @@ STEP_ACTIONS: dict[str, StepAction] = {action.code: action for action in (
     StepAction("return_answer", _("Вернуть на доработку"), "sign_answer", sf.ReturnAnswerForm, _return_answer),
     StepAction("sign_answer", _("Подписать ответ"), "sign_answer", sf.SignAnswerForm, _sign_answer),
     StepAction("withdraw", _("Отозвано заявителем"), "withdraw_appeal", sf.WithdrawForm, _withdraw, final=True),
+    StepAction("access_code", _("Выдать новый код доступа"), "register_appeal", sf.AccessCodeForm, _access_code),
 )}
 
 
