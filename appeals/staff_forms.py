@@ -104,10 +104,29 @@ class RegisterForm(StepForm):
         ).order_by("-is_offered", "sort_order", "code")
 
 
+def department_of_executor(cleaned: dict[str, Any], form: forms.Form) -> None:
+    """Fill the department from the executor when it is left empty and the executor is in one department only.
+
+    Choosing the executor is then the whole choice (issue 10: fewer clicks);
+    an executor of several departments still needs the department named.
+    """
+    department, executor = cleaned.get("department"), cleaned.get("executor")
+    if department is None and executor is not None:
+        departments = list(executor.departments.filter(is_active=True)[:2])
+        if len(departments) == 1:
+            cleaned["department"] = department = departments[0]
+    if department is None and "department" not in form.errors:
+        form.add_error("department", _("Выберите подразделение.") if executor is None else
+                       _("Исполнитель состоит в нескольких подразделениях: выберите подразделение."))
+    if department is not None and executor is not None \
+            and not executor.departments.filter(pk=department.pk).exists():
+        form.add_error("executor", _("Исполнитель не состоит в выбранном подразделении."))
+
+
 class AssignForm(StepForm):
     department = forms.ModelChoiceField(
-        label=_("Подразделение"), queryset=Department.objects.filter(is_active=True),
-        error_messages={"required": _("Выберите подразделение.")},
+        label=_("Подразделение"), queryset=Department.objects.filter(is_active=True), required=False,
+        help_text=_("Можно не выбирать, если исполнитель состоит в одном подразделении."),
     )
     executor = StaffChoiceField(
         label=_("Исполнитель"), required=False, queryset=User.objects.none(),
@@ -123,10 +142,7 @@ class AssignForm(StepForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        department, executor = cleaned.get("department"), cleaned.get("executor")
-        if department is not None and executor is not None \
-                and not executor.departments.filter(pk=department.pk).exists():
-            self.add_error("executor", _("Исполнитель не состоит в выбранном подразделении."))
+        department_of_executor(cleaned, self)
         return cleaned
 
 
@@ -475,8 +491,8 @@ class AssignSelectedForm(PortalForm):
     """The department chosen on the bulk action's intermediate page."""
 
     department = forms.ModelChoiceField(
-        label=_("Подразделение"), queryset=Department.objects.filter(is_active=True),
-        error_messages={"required": _("Выберите подразделение.")},
+        label=_("Подразделение"), queryset=Department.objects.filter(is_active=True), required=False,
+        help_text=_("Можно не выбирать, если исполнитель состоит в одном подразделении."),
     )
     executor = StaffChoiceField(
         label=_("Исполнитель"), required=False, queryset=User.objects.none(),
@@ -489,10 +505,7 @@ class AssignSelectedForm(PortalForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        department, executor = cleaned.get("department"), cleaned.get("executor")
-        if department is not None and executor is not None \
-                and not executor.departments.filter(pk=department.pk).exists():
-            self.add_error("executor", _("Исполнитель не состоит в выбранном подразделении."))
+        department_of_executor(cleaned, self)
         return cleaned
 
 

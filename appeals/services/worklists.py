@@ -179,7 +179,7 @@ def capped_count(rows: QuerySet[Any], cap: int = COUNT_CAP) -> int:
 def worklists_for(user: Any, *, now: datetime | None = None) -> list[WorkList]:
     """The user's work lists, one per role they hold, each line counted once (one query a line)."""
     now = now or timezone.now()
-    result = []
+    result: list[WorkList] = []
     # The user's departments are read once for every line, not once a line.
     user._worklist_condition = access.appeal_condition(user)
     try:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from appeals.models import Answer, Appeal, AppealEvent, StaffProfile
@@ -192,3 +194,51 @@ def test_bulk_sign_needs_the_position_and_the_right(client, roles):
     client.post(LIST_URL, {"action": "sign_selected", ACTION_CHECKBOX_NAME: [appeal.pk], "apply": "1",
                            "signer_position": "Проректор", f"confirm-{appeal.pk}": "1"})
     assert Appeal.objects.get(pk=appeal.pk).status == Status.ON_APPROVAL
+
+
+# --- the step straight from the list -------------------------------------------------------------
+def row_steps(client, user) -> dict[str, str]:
+    import re
+
+    client.force_login(user)
+    html = client.get(LIST_URL).content.decode()
+    return {pk: code for pk, code in re.findall(r'/appeal/(\d+)/step/\w+/" data-row-step="(\w+)"', html)}
+
+
+def test_each_row_offers_the_users_next_step(client, roles):
+    received, registered = roles.appeal("received"), roles.appeal("registered")
+    mine, theirs = roles.appeal("in_work"), roles.appeal("in_work", department=roles.department_b)
+    waiting = roles.appeal("on_approval")
+    answered = roles.appeal("answered")
+    # In work: the executor's next step, not a reassignment (that is on the appeal's page).
+    assert row_steps(client, roles.registrar) == {str(received.pk): "register_assign", str(registered.pk): "assign"}
+    assert row_steps(client, roles.executor_a) == {str(mine.pk): "draft_answer"}
+    assert theirs.pk
+    assert row_steps(client, roles.head) == {str(registered.pk): "assign", str(waiting.pk): "sign_answer"}
+    assert str(answered.pk) not in row_steps(client, roles.registrar)
+
+
+def test_the_step_column_costs_no_query_a_row(client, roles, django_assert_max_num_queries):
+    roles.appeal("received")
+    client.force_login(roles.registrar)
+    client.get(LIST_URL)
+    with CaptureQueriesContext(connection) as one:
+        client.get(LIST_URL)
+    for _n in range(5):
+        roles.appeal("received")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get(LIST_URL)
+
+
+def test_the_executor_alone_names_the_department(client, roles):
+    appeal = roles.appeal("received")
+    client.force_login(roles.registrar)
+    response = client.post(step_url(appeal, "register_assign"), {"executor": ""})
+    assert "Выберите подразделение." in response.content.decode()
+    roles.department_b.members.add(roles.executor_a)
+    response = client.post(step_url(appeal, "register_assign"), {"executor": roles.executor_a.pk})
+    assert "Исполнитель состоит в нескольких подразделениях" in response.content.decode()
+    roles.department_b.members.remove(roles.executor_a)
+    assert client.post(step_url(appeal, "register_assign"), {"executor": roles.executor_a.pk}).status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.department == roles.department_a and appeal.executor == roles.executor_a
