@@ -418,9 +418,10 @@ class AppealAdmin(admin.ModelAdmin):
     # does next. The reply method and the files are on the appeal's page.
     # Fits 1280 px with the sidebar and the filters (css/admin-appeals.css);
     # the date of receipt and the kind are on the appeal's page.
-    list_display = (
-        "number", "due", "status", "applicant", "topic_column", "department", "executor_name", "text_column",
-    )
+    # Two things share a cell where one is the other's detail: the state and
+    # the user's next step, the applicant and the first words of the text,
+    # the department and the executor.
+    list_display = ("number", "due", "status_column", "applicant_column", "topic_column", "handled_by")
     # Facet counts would run one COUNT per filter value over the whole table.
     show_facets = admin.ShowFacets.NEVER
     list_filter = (AttentionFilter, "status", DepartmentFilter, ExecutorFilter, "channel", "kind", "reply_method")
@@ -569,21 +570,42 @@ class AppealAdmin(admin.ModelAdmin):
         return format_html('<span class="topic-code">{}</span> <span class="topic-title">{}{}</span>',
                            appeal.topic_code, short, more)
 
-    @admin.display(description=_("исполнитель"), ordering="executor__last_name")
-    def executor_name(self, appeal: Appeal) -> str:
+    @admin.display(description=_("подразделение, исполнитель"), ordering="department__name")
+    def handled_by(self, appeal: Appeal) -> SafeString:
+        department = str(appeal.department) if appeal.department_id else "—"
+        return format_html('<span class="department">{}</span> <span class="executor">{}</span>',
+                           department, self.executor_name(appeal))
+
+    @staticmethod
+    def executor_name(appeal: Appeal) -> str:
+        """The executor's full name, not the login."""
         executor = appeal.executor
         if executor is None:
             return "—"
         return executor.get_full_name() or executor.get_username()
 
-    @admin.display(description=_("начало текста"))
-    def text_column(self, appeal: Appeal) -> SafeString:
+    @admin.display(description=_("заявитель, начало текста"), ordering="surname_key")
+    def applicant_column(self, appeal: Appeal) -> SafeString:
         start = " ".join(getattr(appeal, "text_start", "").split())
         more = "…" if len(start) >= TEXT_START - 1 else ""
-        return format_html('<span class="text-start">{}{}</span>', start, more)
+        return format_html('<span class="applicant">{}</span> <span class="text-start">{}{}</span>',
+                           appeal.short_name, start, more)
+
+    @admin.display(description=_("состояние"), ordering="status")
+    def status_column(self, appeal: Appeal) -> str:
+        """The state; get_list_display replaces it with a column that adds the user's next step."""
+        return appeal.get_status_display()
 
     def get_list_display(self, request: HttpRequest) -> Any:
-        return (*super().get_list_display(request), next_step_column(request.user))
+        # The state's column shows the user's next step: the column is made
+        # for this request (a bound copy; the admin instance is shared by threads).
+        step = next_step_column(request.user)
+
+        @admin.display(description=_("состояние"), ordering="status")
+        def status_column(appeal: Appeal) -> SafeString:
+            return format_html('<span class="status">{}</span>{}', appeal.get_status_display(), step(appeal))
+
+        return [status_column if name == "status_column" else name for name in super().get_list_display(request)]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         return super().changelist_view(request, {"title": self.list_title(request), **(extra_context or {})})

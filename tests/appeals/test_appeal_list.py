@@ -34,7 +34,7 @@ def test_the_columns(client, roles):
     with CaptureQueriesContext(connection) as queries:
         html = client.get(CHANGELIST).content.decode()
     assert list(AppealAdmin.list_display) == [
-        "number", "due", "status", "applicant", "topic_column", "department", "executor_name", "text_column"]
+        "number", "due", "status_column", "applicant_column", "topic_column", "handled_by"]
     assert "Анна Смирнова" in html  # the executor by name, not the login
     assert ">executor_a<" not in html
     assert appeal.topic_code in html and appeal.topic_title[:20] in html
