@@ -755,6 +755,8 @@ class AppealAdmin(admin.ModelAdmin):
             path("<int:appeal_id>/attachments/<int:attachment_id>/", wrap(staff.download_attachment),
                  name="appeals_appeal_attachment"),
             path("<int:appeal_id>/answer.pdf", wrap(staff.download_answer), name="appeals_appeal_answer_pdf"),
+            path("<int:appeal_id>/answer/preview.pdf", wrap(staff.preview_answer),
+                 name="appeals_appeal_answer_preview"),
             path("<int:appeal_id>/answer/files/<int:file_id>/", wrap(staff.download_answer_file),
                  name="appeals_appeal_answer_file"),
             path("<int:appeal_id>/step/<slug:code>/", wrap(staff.step_view), name="appeals_appeal_step"),

@@ -116,6 +116,8 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
         "url:appeals_appeal_attachment": row(LOGGED, 404,   LOGGED,   LOGGED, 404, 404,          404),
         "url:appeals_appeal_answer_pdf": row(LOGGED, 404,   LOGGED,   LOGGED, 404, 404,          404),
         "url:appeals_appeal_answer_file": row(LOGGED, 404,  LOGGED,   LOGGED, 404, 404,          404),
+        # Issue 10: the letter before signing; department B's appeal is answered, so the preview is gone.
+        "url:appeals_appeal_answer_preview": every(404),
         # The step "extend" of an answered appeal: the head's right, but no longer available.
         "url:appeals_appeal_step":    row(403,    404,      403,      302,   404,  404,          404),
         "action:delete_selected":     row(302,    200,      200,      302,   403,  403,          403),

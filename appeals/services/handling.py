@@ -719,6 +719,32 @@ def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int
     return answer
 
 
+def preview_answer_pdf(appeal: Appeal, user) -> bytes:
+    """The answer exactly as it will go, rendered from the draft without a number or a date (issue 10 item 4).
+
+    What sign_answer renders, with the signer's position and name from the
+    staff record of the user about to sign: the head reads the letter, not
+    only its text, before signing. tests/appeals/test_answer_letter.py checks
+    that it equals the signed PDF but for the number and the date.
+    """
+    from appeals.models import StaffProfile
+    from letters.pdf import answer_pdf, with_enclosures
+
+    answer = Answer.objects.get(appeal=appeal)
+    profile = StaffProfile.objects.filter(user=user).first()
+    draft = Answer(
+        appeal=appeal, text=answer.text, drafted_by=answer.drafted_by,
+        signer_position=profile.position if profile is not None else "",
+        signer_name=(profile.signature_name if profile is not None else "") or _signature_name(user),
+    )
+    context = _letter_context(appeal, **answer_context(draft))
+    enclosures = []
+    for enclosure in AnswerFile.objects.filter(answer=answer):
+        with enclosure.file.open("rb") as handle:
+            enclosures.append((enclosure.content_type, handle.read()))
+    return with_enclosures(answer_pdf(context), enclosures)
+
+
 def answer_context(answer: Answer) -> dict[str, Any]:
     return {
         "answer_text": answer.text,

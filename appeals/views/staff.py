@@ -296,6 +296,23 @@ def download_answer(model_admin: ModelAdmin, request: HttpRequest, appeal_id: in
     return _private_file(answer.pdf, name, "application/pdf")
 
 
+def preview_answer(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """The answer not yet signed as the letter it will be (no number, no date), shown in the browser."""
+    appeal = get_object_or_404(model_admin.get_queryset(request), pk=appeal_id)
+    if not model_admin.has_view_permission(request, appeal):
+        raise PermissionDenied
+    answer = get_object_or_404(Answer, appeal=appeal)
+    if answer.status == Answer.Status.SIGNED:
+        raise Http404  # the signed letter is the answer's own PDF
+    content = handling.preview_answer_pdf(appeal, request.user)
+    log_access(request, appeal, AccessLogEntry.Action.DOWNLOAD, gettext("предпросмотр ответа"))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{appeal.pk}-preview.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def download_answer_file(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, file_id: int
                          ) -> FileResponse:
     """Serve an enclosure of the answer to staff who may see the appeal and download its files."""
