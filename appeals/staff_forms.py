@@ -477,9 +477,9 @@ class BulkSignerForm(PortalForm):
     signer_name = forms.CharField(label=_("Подписывающий (И. О. Фамилия)"), max_length=200, required=False,
                                   help_text=_("Пусто: по имени в учётной записи."))
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
+        if not self.is_bound and user is not None:
             self.initial.update(signer_initial(user))
 
 
