@@ -317,6 +317,11 @@ class Appeal(Applicant):
             # The 7-day decision filter and the front-page flags.
             models.Index(fields=["status", "registered_at"], name="appeal_status_reg_idx"),
             models.Index(fields=["executor", "next_due"], name="appeal_executor_due_idx"),
+            # The admin list's search by phone (stored normalised: +7XXXXXXXXXX).
+            models.Index(fields=["phone"], name="appeal_phone_idx"),
+            # The search by words of the text uses a GIN index on
+            # to_tsvector('russian', text), created on PostgreSQL only by
+            # migration 0015_officials_list_search (SQLite has no GIN).
         ]
         permissions = [
             ("download_attachment", _("Может скачивать вложения")),
@@ -418,7 +423,11 @@ class AppealEvent(models.Model):
         verbose_name = _("шаг истории")
         verbose_name_plural = _("история")
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["appeal", "created_at"], name="appeal_event_appeal_idx")]
+        indexes = [
+            models.Index(fields=["appeal", "created_at"], name="appeal_event_appeal_idx"),
+            # The work lists: «внесены с бумаги сегодня» (appeal.entered since midnight).
+            models.Index(fields=["action", "created_at"], name="appeal_event_action_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.appeal_id} {self.action}"
@@ -464,6 +473,8 @@ class Answer(models.Model):
     class Meta:
         verbose_name = _("ответ")
         verbose_name_plural = _("ответы")
+        # The admin list's search by the answer's outgoing number.
+        indexes = [models.Index(fields=["outgoing_number"], name="answer_outgoing_idx")]
 
     def __str__(self) -> str:
         return self.outgoing_number or f"{self.appeal_id}"
@@ -653,3 +664,32 @@ class Attachment(StoredFile):
                 name="attachment_draft_xor_appeal",
             )
         ]
+
+
+class StaffProfile(models.Model):
+    """An official's staff record: the position and name printed under the letters they sign or prepare.
+
+    Edited by the administrator; the sign form is filled from it (issue 10:
+    the head's position is not typed anew for every answer).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("сотрудник"), on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    position = models.CharField(_("должность"), max_length=300, blank=True,
+                                help_text=_("Как она пишется под подписью: «Проректор по учебной работе»."))
+    signature_name = models.CharField(
+        _("подпись (И. О. Фамилия)"), max_length=200, blank=True,
+        help_text=_("Пусто: по имени и фамилии в учётной записи."),
+    )
+    phone = models.CharField(_("служебный телефон"), max_length=32, blank=True,
+                             help_text=_("Для отметки об исполнителе в письмах."))
+
+    class Meta:
+        verbose_name = _("должность сотрудника")
+        verbose_name_plural = _("должности сотрудников")
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self) -> str:
+        name = self.user.get_full_name() or self.user.get_username()
+        return f"{name}: {self.position}" if self.position else name

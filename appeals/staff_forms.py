@@ -32,6 +32,7 @@ from appeals.models import (
     DocumentRequest,
     QuestionResult,
     ReplyMethod,
+    StaffProfile,
 )
 from appeals.services import access, authorship, handling, worklists
 from appeals.validators import normalize_phone, validate_postal_index
@@ -103,10 +104,29 @@ class RegisterForm(StepForm):
         ).order_by("-is_offered", "sort_order", "code")
 
 
+def department_of_executor(cleaned: dict[str, Any], form: forms.Form) -> None:
+    """Fill the department from the executor when it is left empty and the executor is in one department only.
+
+    Choosing the executor is then the whole choice (issue 10: fewer clicks);
+    an executor of several departments still needs the department named.
+    """
+    department, executor = cleaned.get("department"), cleaned.get("executor")
+    if department is None and executor is not None:
+        departments = list(executor.departments.filter(is_active=True)[:2])
+        if len(departments) == 1:
+            cleaned["department"] = department = departments[0]
+    if department is None and "department" not in form.errors:
+        form.add_error("department", _("Выберите подразделение.") if executor is None else
+                       _("Исполнитель состоит в нескольких подразделениях: выберите подразделение."))
+    if department is not None and executor is not None \
+            and not executor.departments.filter(pk=department.pk).exists():
+        form.add_error("executor", _("Исполнитель не состоит в выбранном подразделении."))
+
+
 class AssignForm(StepForm):
     department = forms.ModelChoiceField(
-        label=_("Подразделение"), queryset=Department.objects.filter(is_active=True),
-        error_messages={"required": _("Выберите подразделение.")},
+        label=_("Подразделение"), queryset=Department.objects.filter(is_active=True), required=False,
+        help_text=_("Можно не выбирать, если исполнитель состоит в одном подразделении."),
     )
     executor = StaffChoiceField(
         label=_("Исполнитель"), required=False, queryset=User.objects.none(),
@@ -122,11 +142,22 @@ class AssignForm(StepForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        department, executor = cleaned.get("department"), cleaned.get("executor")
-        if department is not None and executor is not None \
-                and not executor.departments.filter(pk=department.pk).exists():
-            self.add_error("executor", _("Исполнитель не состоит в выбранном подразделении."))
+        department_of_executor(cleaned, self)
         return cleaned
+
+
+class RegisterAssignForm(AssignForm):
+    """Register and send on in one form: the department and executor first, the extra questions after."""
+
+    questions = RegisterForm.base_fields["questions"]
+    field_order = ("department", "executor", "questions", "comment")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelMultipleChoiceField, self.fields["questions"])
+        field.queryset = Topic.objects.filter(level=QUESTION_LEVEL, is_active=True).exclude(
+            pk=self.appeal.topic_id
+        ).order_by("-is_offered", "sort_order", "code")
 
 
 class RedirectForm(StepForm):
@@ -333,41 +364,8 @@ def check_files(uploads: list[UploadedFile]) -> list[tuple[UploadedFile, attachm
     return accepted
 
 
-class DraftAnswerForm(StepForm):
-    text = forms.CharField(label=_("Текст ответа"), widget=forms.Textarea(attrs={"rows": 18, "cols": 100}),
-                           max_length=100_000, error_messages={"required": _("Текст ответа пуст.")})
-    enclosures = MultipleFileField(
-        label=_("Приложения"), required=False,
-        help_text=_("PDF, JPG или JPEG: они будут приложены к ответу после его страниц."),
-    )
-    remove_files = forms.ModelMultipleChoiceField(
-        label=_("Убрать приложения"), queryset=AnswerFile.objects.none(), required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.accepted_files: list[tuple[UploadedFile, attachments.CheckedFile]] = []
-        answer = Answer.objects.filter(appeal=self.appeal).first()
-        if answer is not None and not self.is_bound:
-            self.initial["text"] = answer.text
-        enclosures = AnswerFile.objects.filter(answer=answer) if answer is not None else AnswerFile.objects.none()
-        field = cast(forms.ModelMultipleChoiceField, self.fields["remove_files"])
-        field.queryset = enclosures
-        if not enclosures.exists():
-            del self.fields["remove_files"]
-
-    def clean_enclosures(self) -> list[UploadedFile]:
-        uploads: list[UploadedFile] = self.cleaned_data["enclosures"]
-        self.accepted_files = check_files(uploads)
-        return uploads
-
-
-CHECK_LABELS = {
-    "checked_by_commission": _("комиссионно"),
-    "checked_on_site": _("с выездом на место"),
-    "checked_with_applicant": _("с участием заявителя"),
-}
+# The draft form's second button: save the draft and pass it for signature at once.
+AND_SUBMIT = "and_submit"
 
 
 class QuestionOutcomeFields(StepForm):
@@ -429,12 +427,84 @@ class QuestionOutcomeFields(StepForm):
         }
 
 
+class DraftAnswerForm(QuestionOutcomeFields):
+    """The answer's text and enclosures, with the cause per question (issue 11).
+
+    The cause is required only with «Сохранить и передать на подпись»: a
+    draft may be saved before the cause is known; what is chosen is kept.
+    """
+
+    text = forms.CharField(label=_("Текст ответа"), widget=forms.Textarea(attrs={"rows": 18, "cols": 100}),
+                           max_length=100_000, error_messages={"required": _("Текст ответа пуст.")})
+    enclosures = MultipleFileField(
+        label=_("Приложения"), required=False,
+        help_text=_("PDF, JPG или JPEG: они будут приложены к ответу после его страниц."),
+    )
+    remove_files = forms.ModelMultipleChoiceField(
+        label=_("Убрать приложения"), queryset=AnswerFile.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        submitting = AND_SUBMIT in self.data
+        for question in self.questions:
+            self.fields[f"cause_{question.pk}"].required = submitting
+        self.accepted_files: list[tuple[UploadedFile, attachments.CheckedFile]] = []
+        answer = Answer.objects.filter(appeal=self.appeal).first()
+        if answer is not None and not self.is_bound:
+            self.initial["text"] = answer.text
+        enclosures = AnswerFile.objects.filter(answer=answer) if answer is not None else AnswerFile.objects.none()
+        field = cast(forms.ModelMultipleChoiceField, self.fields["remove_files"])
+        field.queryset = enclosures
+        if not enclosures.exists():
+            del self.fields["remove_files"]
+
+    def clean_enclosures(self) -> list[UploadedFile]:
+        uploads: list[UploadedFile] = self.cleaned_data["enclosures"]
+        self.accepted_files = check_files(uploads)
+        return uploads
+
+
+CHECK_LABELS = {
+    "checked_by_commission": _("комиссионно"),
+    "checked_on_site": _("с выездом на место"),
+    "checked_with_applicant": _("с участием заявителя"),
+}
+
+
 class SubmitAnswerForm(QuestionOutcomeFields):
     comment = comment_field()
 
 
 class ReturnAnswerForm(StepForm):
     comment = comment_field(required=True, label=_("Замечания к ответу"))
+
+
+def signer_initial(user: Any) -> dict[str, str]:
+    """The sign form's position and name from the signer's staff record (empty when there is none)."""
+    profile = StaffProfile.objects.filter(user=user).first()
+    if profile is None:
+        return {}
+    return {"signer_position": profile.position, "signer_name": profile.signature_name}
+
+
+def remember_signer(user: Any, position: str, name: str) -> None:
+    """Keep the position a head signed with in their staff record, if the record has none yet.
+
+    The administrator's record is not overwritten: a head signing once «за»
+    another official does not change their own position.
+    """
+    profile, _created = StaffProfile.objects.get_or_create(user=user)
+    changed = []
+    if not profile.position and position.strip():
+        profile.position = position.strip()
+        changed.append("position")
+    if not profile.signature_name and name.strip():
+        profile.signature_name = name.strip()
+        changed.append("signature_name")
+    if changed:
+        profile.save(update_fields=changed)
 
 
 class SignAnswerForm(QuestionOutcomeFields):
@@ -448,6 +518,9 @@ class SignAnswerForm(QuestionOutcomeFields):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # Issue 10: the position and name come from the signer's staff record.
+            self.initial.update(signer_initial(self.user))
         for question in self.questions:
             # Not required here: the service refuses a question without a
             # result, with the question named in its message.
@@ -466,6 +539,28 @@ class SignAnswerForm(QuestionOutcomeFields):
         }
 
 
+class AccessCodeForm(StepForm):
+    comment = comment_field(label=_("Как заявитель просил о новом коде"))
+
+    def route(self) -> str:
+        return handling.access_code_route(self.appeal)
+
+
+class BulkSignerForm(PortalForm):
+    """The position and name under every answer signed at once, from the signer's staff record."""
+
+    direction_checked_fields = ("signer_position", "signer_name")
+    signer_position = forms.CharField(label=_("Должность подписывающего"), max_length=300,
+                                      error_messages={"required": _("Укажите должность подписывающего.")})
+    signer_name = forms.CharField(label=_("Подписывающий (И. О. Фамилия)"), max_length=200, required=False,
+                                  help_text=_("Пусто: по имени в учётной записи."))
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and user is not None:
+            self.initial.update(signer_initial(user))
+
+
 class WithdrawForm(StepForm):
     comment = comment_field(required=True, label=_("Заявление гражданина о прекращении рассмотрения"))
 
@@ -474,9 +569,22 @@ class AssignSelectedForm(PortalForm):
     """The department chosen on the bulk action's intermediate page."""
 
     department = forms.ModelChoiceField(
-        label=_("Подразделение"), queryset=Department.objects.filter(is_active=True),
-        error_messages={"required": _("Выберите подразделение.")},
+        label=_("Подразделение"), queryset=Department.objects.filter(is_active=True), required=False,
+        help_text=_("Можно не выбирать, если исполнитель состоит в одном подразделении."),
     )
+    executor = StaffChoiceField(
+        label=_("Исполнитель"), required=False, queryset=User.objects.none(),
+        help_text=_("Сотрудник выбранного подразделения; можно не указывать."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["executor"]).queryset = department_members()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        department_of_executor(cleaned, self)
+        return cleaned
 
 
 # --- entry of appeals that came by post, in person or through ПОС ---------------

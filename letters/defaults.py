@@ -361,6 +361,19 @@ SHIPPED: dict[str, tuple[str, str]] = {
             CONTACT,
         ),
     ),
+    "access_code": (
+        "Новый код доступа к сведениям об обращении № {{ appeal.number }}",
+        _paragraphs(
+            "{{ salutation }}",
+            "По Вашей просьбе для обращения № {{ appeal.number }} выдан новый код доступа: {{ access_code }}",
+            "Прежний код больше не действует. Сведения о ходе рассмотрения обращения сообщаются только по номеру "
+            "обращения и коду доступа в соответствии с частью 2 статьи 6 " + LAW + " (не допускается "
+            "разглашение сведений, содержащихся в обращении, и сведений о частной жизни гражданина).",
+            STATUS,
+            "Если Вы не просили новый код, сообщите об этом в {{ institution.short_name }}.",
+            CONTACT,
+        ),
+    ),
 }
 
 # The letters that end consideration without an answer on the merits: each tells the citizen of the
@@ -391,4 +404,5 @@ CITED: dict[str, str] = {
     "documents_request": "частью 2 статьи 10",
     "withdrawn": "Пунктом 5 статьи 5",
     "answer": "статьёй 10",
+    "access_code": "частью 2 статьи 6",
 }

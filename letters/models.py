@@ -34,6 +34,7 @@ class LetterKind(models.TextChoices):
     DOCUMENTS_REQUEST = "documents_request", _("Запрос документов в другой орган (ч. 2 ст. 10)")
     WITHDRAWN = "withdrawn", _("Прекращение рассмотрения по заявлению гражданина (ст. 5)")
     ANSWER = "answer", _("Ответ по существу (ч. 3 ст. 10)")
+    ACCESS_CODE = "access_code", _("Новый код доступа к сведениям об обращении")
 
 
 # Letters addressed to another body, not to the citizen.

@@ -61,6 +61,19 @@ def normalize_paragraphs(text: str) -> str:
     return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
 
 
+# A greeting is a first line of its own ending with «!» or «,»: «Уважаемые коллеги сообщили, что…» is not one.
+_GREETING = re.compile(r"^\s*((?:Уважаем(?:ый|ая|ые)|Здравствуйте|Добрый день)\b[^\n]{0,150}?[!,])[ \t]*(?:\n|$)",
+                       re.IGNORECASE)
+
+
+def own_greeting(text: str) -> tuple[str, str]:
+    """("Уважаемая Мария Петровна!", the rest) when the text opens with a greeting line; ("", text) otherwise."""
+    match = _GREETING.match(text)
+    if match is None:
+        return "", text
+    return match.group(1).strip(), text[match.end():].lstrip("\n")
+
+
 def appeal_date(appeal: Any) -> dt.date:
     """The date a letter cites the appeal by: its registration, else its receipt (local time)."""
     moment = appeal.registered_at or appeal.received_at
@@ -80,6 +93,11 @@ def letter_context(appeal: Any, context: dict[str, Any] | None = None) -> dict[s
         "executor": "",
     }
     full.update(context or {})
+    # A draft that greets the citizen itself keeps its own greeting in the
+    # template's place, instead of a second one (issue 10 item 4).
+    greeting, rest = own_greeting(full.get("answer_text") or "")
+    if greeting:
+        full["salutation"], full["answer_text"] = greeting, rest
     full.setdefault("institution", Institution.get_current())
     if appeal is not None:
         full.setdefault("appeal_date", appeal_date(appeal))
@@ -158,8 +176,12 @@ def _queue(kind: str, to: str, rendered: RenderedLetter, *, appeal: Any,
            attachment: tuple[str, str, str] | None) -> OutgoingMessage:
     return queue_rendered_email(
         kind=f"letters.{kind}", to=to, subject=rendered.subject, text=rendered.text, html=rendered.html,
-        appeal=appeal, attachment=attachment,
+        appeal=appeal, attachment=attachment, secret=kind in SECRET_KINDS,
     )
+
+
+# Letters that carry a secret (a new access code): the outbox keeps no copy of their text once sent.
+SECRET_KINDS = frozenset({LetterKind.ACCESS_CODE})
 
 
 def deliver_to_citizen(

@@ -76,6 +76,7 @@ KIND_VARIABLES: dict[str, list[tuple[str, str]]] = {
     "documents_request": [BODY, ("reason", "какие документы и материалы нужны и для чего")],
     "withdrawn": [],
     "answer": [("answer_text", "текст ответа по существу, написанный исполнителем")],
+    "access_code": [("access_code", "новый код доступа (старый больше не действует)")],
 }
 
 _ENGINE = Engine(
@@ -171,6 +172,7 @@ def sample_context(kind: str) -> dict[str, Any]:
         "reason": "необходимость получить документы из другого органа",
         "published_url": "https://www.linguanet.ru/answers/1/",
         "answer_text": "Перевод на бюджетное место проводится в порядке, установленном локальным актом.",
+        "access_code": "K7QM-2WXD-9FHT",
         "bodies": [
             SimpleNamespace(name="Министерство науки и высшего образования Российской Федерации",
                             postal_address="125009, г. Москва, ул. Тверская, д. 11, стр. 1", email=""),

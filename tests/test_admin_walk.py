@@ -51,7 +51,7 @@ from django.test import TestCase
 from django.urls import URLPattern, reverse
 
 from accounts.models import AuditEntry
-from appeals.models import AccessLogEntry, Answer, AnswerFile, Appeal, Attachment
+from appeals.models import AccessLogEntry, Answer, AnswerFile, Appeal, Attachment, StaffProfile
 from appeals.services import handling
 from appeals.staff_forms import check_files
 from classifiers.models import CalendarDay, Cause, Institution, IntakeNote, Measure
@@ -120,11 +120,24 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
         "url:appeals_appeal_attachment": row(LOGGED, 404,   LOGGED,   LOGGED, 404, 404,          404),
         "url:appeals_appeal_answer_pdf": row(LOGGED, 404,   LOGGED,   LOGGED, 404, 404,          404),
         "url:appeals_appeal_answer_file": row(LOGGED, 404,  LOGGED,   LOGGED, 404, 404,          404),
+        # Issue 10: the letter before signing; department B's appeal is answered, so the preview is gone.
+        "url:appeals_appeal_answer_preview": every(404),
         # The step "extend" of an answered appeal: the head's right, but no longer available.
         "url:appeals_appeal_step":    row(403,    404,      403,      302,   404,  404,          404),
         "action:delete_selected":     row(302,    200,      200,      302,   403,  403,          403),
         "action:register_selected":   row(RAN,    200,      200,      302,   403,  403,          403),
         "action:assign_selected":     row(RAN,    200,      200,      RAN,   403,  403,          403),
+        # Issue 10: the head signs several answers after reading each (an answered one is refused on the page).
+        "action:sign_selected":       row(302,    200,      200,      RAN,   403,  403,          403),
+    },
+    # Issue 10: the officials' positions and signatures, the administrator's to edit.
+    "appeals.StaffProfile": {
+        "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
+        "add":                        row(403,    403,      403,      403,   403,  200,          403),
+        "change":                     row(403,    403,      403,      403,   403,  200,          403),
+        "history":                    row(403,    403,      403,      403,   403,  200,          403),
+        "delete":                     every(403),
+        "action:delete_selected":     row(403,    403,      403,      403,   403,  200,          403),
     },
     "appeals.AccessLogEntry": {
         "changelist":                 row(403,    403,      403,      200,   403,  403,          403),
@@ -372,6 +385,8 @@ def objects_of_b(world: WorldB) -> dict[str, Model]:
         "letters.PostalLetter": world.letter,
         "outbox.OutgoingMessage": world.message,
         "appeals.Department": roles.department_b,
+        "appeals.StaffProfile": StaffProfile.objects.get_or_create(user=roles.head,
+                                                                   defaults={"position": "Проректор"})[0],
         "classifiers.Topic": world.appeal.topic,
         "classifiers.Institution": Institution.get_current(),
         "classifiers.IntakeNote": IntakeNote.objects.first(),

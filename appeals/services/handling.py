@@ -304,6 +304,22 @@ def assign_appeal(appeal: Appeal, user, *, department: Department, executor=None
     return appeal
 
 
+def register_and_assign(appeal: Appeal, user, *, department: Department, executor=None,
+                        questions: Sequence[Topic] = (), comment: str = "") -> Appeal:
+    """Register the appeal and send it for consideration in one step (issue 10: one form, fewer clicks).
+
+    The two steps are the usual two, with their two history entries and
+    checks, in one transaction: a refused assignment leaves the appeal
+    unregistered, as it was, and no letter goes out.
+    """
+    _require(user, "register_appeal")
+    _require(user, "assign_appeal")
+    with transaction.atomic():
+        register_appeal(appeal, user, questions=questions, comment=comment)
+        assign_appeal(appeal, user, department=department, executor=executor)
+    return appeal
+
+
 def set_complaint_subject(appeal: Appeal, user, *, body: ExternalBody | None = None,
                           department: Department | None = None, official=None, comment: str = "") -> Appeal:
     """Record whose decision or action the complaint is about (art. 8 part 6)."""
@@ -631,11 +647,15 @@ def _require_executor(appeal: Appeal, user) -> None:
 
 
 def save_answer_draft(appeal: Appeal, user, *, text: str, files: Sequence[tuple[Any, Any]] = (),
-                      remove_files: Sequence[int] = ()) -> Answer:
+                      remove_files: Sequence[int] = (),
+                      outcomes: dict[int, QuestionOutcome] | None = None) -> Answer:
     """Write or rewrite the draft of the answer, add enclosures and take some off.
 
     `files` are (uploaded file, CheckedFile) pairs already checked by
-    content; `remove_files` are ids of this answer's enclosures.
+    content; `remove_files` are ids of this answer's enclosures; `outcomes`,
+    when given, is what the executor found per question so far (kept with
+    the draft, so nothing chosen is lost; submit_answer records it in the
+    history).
     """
     from appeals.services.intake import store_checked_file
 
@@ -662,6 +682,10 @@ def save_answer_draft(appeal: Appeal, user, *, text: str, files: Sequence[tuple[
             changes["added_files"] = [enclosure.original_name for enclosure in added]
         if removed:
             changes["removed_files"] = [enclosure.original_name for enclosure in removed]
+        if outcomes:
+            for question in appeal.questions.select_related("cause"):
+                if question.pk in outcomes:
+                    _apply_outcome(question, outcomes[question.pk], with_measures=False)
         record(appeal, "answer.drafted", user=user, after=changes)
     return answer
 
@@ -699,6 +723,17 @@ def submit_answer(appeal: Appeal, user, *, comment: str = "",
         answer.save(update_fields=["status"])
         _change(appeal, "answer.submitted", user=user, comment=comment, note=note, status=Status.ON_APPROVAL)
     return appeal
+
+
+def save_and_submit_answer(appeal: Appeal, user, *, text: str, files: Sequence[tuple[Any, Any]] = (),
+                           remove_files: Sequence[int] = (), comment: str = "",
+                           outcomes: dict[int, QuestionOutcome] | None = None) -> Answer:
+    """Save the draft and pass it for signature in one action: the two history entries, one transaction."""
+    with transaction.atomic():
+        answer = save_answer_draft(appeal, user, text=text, files=files, remove_files=remove_files)
+        submit_answer(appeal, user, comment=comment, outcomes=outcomes)
+    answer.refresh_from_db()
+    return answer
 
 
 def return_answer(appeal: Appeal, user, *, comment: str) -> Appeal:
@@ -792,6 +827,32 @@ def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int
     return answer
 
 
+def preview_answer_pdf(appeal: Appeal, user) -> bytes:
+    """The answer exactly as it will go, rendered from the draft without a number or a date (issue 10 item 4).
+
+    What sign_answer renders, with the signer's position and name from the
+    staff record of the user about to sign: the head reads the letter, not
+    only its text, before signing. tests/appeals/test_answer_letter.py checks
+    that it equals the signed PDF but for the number and the date.
+    """
+    from appeals.models import StaffProfile
+    from letters.pdf import answer_pdf, with_enclosures
+
+    answer = Answer.objects.get(appeal=appeal)
+    profile = StaffProfile.objects.filter(user=user).first()
+    draft = Answer(
+        appeal=appeal, text=answer.text, drafted_by=answer.drafted_by,
+        signer_position=profile.position if profile is not None else "",
+        signer_name=(profile.signature_name if profile is not None else "") or _signature_name(user),
+    )
+    context = _letter_context(appeal, **answer_context(draft))
+    enclosures = []
+    for enclosure in AnswerFile.objects.filter(answer=answer):
+        with enclosure.file.open("rb") as handle:
+            enclosures.append((enclosure.content_type, handle.read()))
+    return with_enclosures(answer_pdf(context), enclosures)
+
+
 def answer_context(answer: Answer) -> dict[str, Any]:
     return {
         "answer_text": answer.text,
@@ -827,6 +888,36 @@ def withdraw_appeal(appeal: Appeal, *, user=None, comment: str = "") -> Appeal:
     return appeal
 
 
+# --- the citizen's access code ---------------------------------------------------------
+def access_code_route(appeal: Appeal) -> str:
+    """How a new access code reaches the citizen: "email" or "post", the way they chose for letters."""
+    return "email" if appeal.reply_method == ReplyMethod.EMAIL and appeal.email.strip() else "post"
+
+
+def issue_access_code(appeal: Appeal, user, *, comment: str = "") -> Appeal:
+    """Give the citizen a new access code for the status page (the old one stops working).
+
+    The code is sent, never shown to the official: by e-mail through the
+    outbox, or printed into a postal letter in the clerk's queue, as the
+    citizen chose (letters.services.deliver_to_citizen). Only its hash is
+    kept; the history says that a code was issued and how it went, not the code.
+    """
+    _require(user, "register_appeal")
+    with transaction.atomic():
+        appeal = _lock(appeal, user)
+        if access_code_route(appeal) == "post" and not (appeal.address.strip() and appeal.postal_index.strip()):
+            raise AppealError(_("Код некуда направить: в обращении нет ни адреса электронной почты для писем, "
+                                "ни почтового адреса с индексом."))
+        code = tokens.new_access_code()
+        appeal.access_code_hash = tokens.hash_secret(code)
+        appeal.save(update_fields=["access_code_hash"])
+        route = access_code_route(appeal)
+        record(appeal, "appeal.access_code_issued", user=user, comment=comment,
+               after={"sent": _("по электронной почте") if route == "email" else _("почтовым письмом")})
+        _notify_citizen(appeal, "access_code", access_code=code)
+    return appeal
+
+
 # --- what the admin offers ----------------------------------------------------------
 @dataclass(frozen=True)
 class Step:
@@ -836,6 +927,7 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
+    Step("register_assign", "register_appeal", frozenset({Status.RECEIVED})),
     Step("register", "register_appeal", frozenset({Status.RECEIVED})),
     Step("assign", "assign_appeal", frozenset({Status.REGISTERED, Status.IN_WORK})),
     Step("redirect", "redirect_appeal", frozenset({Status.REGISTERED, Status.IN_WORK})),
@@ -852,6 +944,8 @@ STEPS: tuple[Step, ...] = (
     Step("return_answer", "sign_answer", frozenset({Status.ON_APPROVAL})),
     Step("sign_answer", "sign_answer", frozenset({Status.ON_APPROVAL})),
     Step("withdraw", "withdraw_appeal", frozenset(OPEN)),
+    # Also once answered: the citizen reads the answer on the status page.
+    Step("access_code", "register_appeal", frozenset(Appeal.Status.values)),
 )
 
 
@@ -868,6 +962,8 @@ def available_steps(appeal: Appeal, user) -> list[str]:
         if appeal.status not in step.statuses or not user.has_perm(f"appeals.{step.permission}"):
             continue
         if step.code == "extend" and appeal.extension_days:
+            continue
+        if step.code == "register_assign" and not user.has_perm("appeals.assign_appeal"):
             continue
         if step.code in {"draft_answer", "submit_answer"} and appeal.executor_id not in (None, user.pk) \
                 and not access.sees_all(user):

@@ -7,12 +7,19 @@ the partial index appeal_open_due_idx (closed appeals are not in it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from appeals.models import Appeal
+from appeals.models import Appeal, AppealEvent
+from appeals.services import access
 from appeals.services.authorship import same_author
 
 Status = Appeal.Status
@@ -75,3 +82,258 @@ WORKLISTS = {
     "unregistered_late": unregistered_late,
     "decision_late": decision_late,
 }
+
+
+# --- the officials' front page: a work list for each role ------------------------------
+# Each line of a work list is a count with a link to the filtered list. The
+# lines are a registry: the core registers its own below, and other apps
+# (postal: «возвращённые письма», feedback: «отзывы для разбора») register
+# theirs from their AppConfig.ready() with register_entry(), without the core
+# importing them.
+
+REGISTRAR, EXECUTOR, HEAD, CLERK = "registrar", "executor", "head", "clerk"
+ROLE_TITLES = {
+    REGISTRAR: _("Регистратор"),
+    EXECUTOR: _("Исполнитель"),
+    HEAD: _("Руководитель"),
+    CLERK: _("Экспедитор"),
+}
+# Counting stops here: an exact count past it would read the whole list, and
+# «более 500» says as much to a person as the exact number.
+COUNT_CAP = 500
+
+
+def _has_role(user: Any, role: str) -> bool:
+    """Roles by the rights they carry (the groups of migration 0003_roles), not by group names."""
+    if not (user.is_active and user.is_staff):
+        return False
+    if role == REGISTRAR:
+        return bool(user.has_perm("appeals.register_appeal"))
+    if role == EXECUTOR:
+        return bool(user.has_perm("appeals.draft_answer"))
+    if role == HEAD:
+        return bool(user.has_perm("appeals.sign_answer"))
+    if role == CLERK:
+        return access.works_print_queue(user)
+    return False
+
+
+@dataclass(frozen=True)
+class WorkListEntry:
+    """One line of a role's work list.
+
+    `rows(user, now)` is the queryset to count, already narrowed to what the
+    user may see (any model: appeals, postal letters, reviews); `url(user)`
+    is the filtered list it links to. Counting reads at most COUNT_CAP + 1
+    rows through the list's index, one query per line.
+    """
+
+    role: str
+    key: str
+    title: Any
+    rows: Callable[[Any, datetime], QuerySet[Any]]
+    url: Callable[[Any], str]
+    order: int = 100
+
+
+ENTRIES: dict[str, WorkListEntry] = {}
+
+
+def register_entry(entry: WorkListEntry) -> WorkListEntry:
+    """Add a line to a role's work list (or replace the line with the same key)."""
+    if entry.role not in ROLE_TITLES:
+        raise ValueError(f"unknown role {entry.role!r}: one of {sorted(ROLE_TITLES)}")
+    ENTRIES[entry.key] = entry
+    return entry
+
+
+def unregister_entry(key: str) -> None:
+    ENTRIES.pop(key, None)
+
+
+@dataclass(frozen=True)
+class WorkLine:
+    key: str
+    title: str
+    count: int
+    capped: bool
+    url: str
+
+    @property
+    def shown(self) -> str:
+        return gettext("более %(n)d") % {"n": COUNT_CAP} if self.capped else str(self.count)
+
+
+@dataclass(frozen=True)
+class WorkList:
+    role: str
+    title: str
+    lines: list[WorkLine]
+
+
+def capped_count(rows: QuerySet[Any], cap: int = COUNT_CAP) -> int:
+    """COUNT(*) over at most cap + 1 rows: SELECT COUNT(*) FROM (... LIMIT cap + 1), unsorted."""
+    return rows.order_by()[: cap + 1].count()
+
+
+def worklists_for(user: Any, *, now: datetime | None = None) -> list[WorkList]:
+    """The user's work lists, one per role they hold, each line counted once (one query a line)."""
+    now = now or timezone.now()
+    result: list[WorkList] = []
+    # The user's departments are read once for every line, not once a line.
+    user._worklist_condition = access.appeal_condition(user)
+    try:
+        return _worklists(user, now, result)
+    finally:
+        del user._worklist_condition
+        user.__dict__.pop("_worklist_departments", None)
+
+
+def visible(user: Any, rows: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """access.visible_appeals, with the condition worklists_for read once (entries of other apps may use it)."""
+    if not hasattr(user, "_worklist_condition"):
+        return access.visible_appeals(user, rows)
+    condition = user._worklist_condition
+    return rows if condition is None else rows.filter(condition)
+
+
+def _worklists(user: Any, now: datetime, result: list[WorkList]) -> list[WorkList]:
+    for role, title in ROLE_TITLES.items():
+        if not _has_role(user, role):
+            continue
+        lines = []
+        for entry in sorted((e for e in ENTRIES.values() if e.role == role), key=lambda e: (e.order, e.key)):
+            count = capped_count(entry.rows(user, now))
+            lines.append(WorkLine(key=entry.key, title=str(entry.title), count=min(count, COUNT_CAP),
+                                  capped=count > COUNT_CAP, url=entry.url(user)))
+        result.append(WorkList(role=role, title=str(title), lines=lines))
+    return result
+
+
+# The filters the work lists link to (the admin's «что требует внимания»).
+def not_registered(queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
+    """Received, not yet registered (art. 8 part 2: within 3 days)."""
+    queryset = Appeal.objects.all() if queryset is None else queryset
+    # Open, said explicitly: appeal_open_due_idx and appeal_status_reg_idx hold them.
+    return open_appeals(queryset).filter(status=Status.RECEIVED)
+
+
+def entered_today(queryset: QuerySet[Appeal] | None = None, *, now: datetime | None = None) -> QuerySet[Appeal]:
+    """Appeals the registrar entered from paper (post, in person, ПОС) today, whatever their date of receipt."""
+    now = now or timezone.now()
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    queryset = Appeal.objects.all() if queryset is None else queryset
+    # appeal_event_action_idx (migration 0013) serves (action, created_at).
+    entered = AppealEvent.objects.filter(action="appeal.entered", created_at__gte=start).values("appeal_id")
+    return queryset.filter(pk__in=entered)
+
+
+def new_in_work(queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
+    """Sent for consideration, no answer drafted yet."""
+    return open_appeals(queryset).filter(status=Status.IN_WORK, answer__isnull=True)
+
+
+def answers_returned(queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
+    """The head returned the answer and the executor has not passed it on again.
+
+    An answer is a draft before its first submission (no return yet) and
+    after each return (until it is submitted again): a draft with a return in
+    the history is one returned and not yet resubmitted.
+    """
+    returned = AppealEvent.objects.filter(appeal_id=OuterRef("pk"), action="answer.returned")
+    return open_appeals(queryset).filter(status=Status.IN_WORK, answer__status="draft").filter(Exists(returned))
+
+
+def due_this_week(queryset: QuerySet[Appeal] | None = None, *, today: date | None = None) -> QuerySet[Appeal]:
+    """Open appeals due from today to the end of this week (Sunday)."""
+    today = today or timezone.localdate()
+    end = today + timedelta(days=6 - today.weekday())
+    return open_appeals(queryset).filter(next_due__gte=today, next_due__lte=end)
+
+
+def on_approval(queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
+    """Answers passed for signature."""
+    return open_appeals(queryset).filter(status=Status.ON_APPROVAL)
+
+
+WORKLISTS.update({
+    "not_registered": not_registered,
+    "entered_today": entered_today,
+    "new": new_in_work,
+    "returned": answers_returned,
+    "week": due_this_week,
+    "on_approval": on_approval,
+})
+
+
+def head_departments(user: Any) -> list[int] | None:
+    """The departments a head answers for: those they are a member of; None (all) for a head of none."""
+    ids = getattr(user, "_worklist_departments", None)
+    if ids is None:
+        ids = list(user.departments.values_list("pk", flat=True))
+        if hasattr(user, "_worklist_condition"):
+            user._worklist_departments = ids  # read once for the front page's lines
+    return ids or None
+
+
+def _appeals_list(query: str) -> Callable[[Any], str]:
+    def url(user: Any) -> str:
+        return f"{reverse('admin:appeals_appeal_changelist')}?{query}"
+    return url
+
+
+def _mine(user: Any, rows: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    return visible(user, rows).filter(executor_id=user.pk)
+
+
+def _in_my_departments(user: Any, rows: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    rows = visible(user, rows)
+    departments = head_departments(user)
+    return rows if departments is None else rows.filter(department_id__in=departments)
+
+
+def _queued_letters(user: Any, now: datetime) -> QuerySet[Any]:
+    from django.apps import apps as django_apps
+
+    letter = django_apps.get_model("letters", "PostalLetter")
+    # letters_postal_status_idx serves (status, created_at).
+    return access.visible_postal_letters(user, letter.objects.filter(status="queued"))
+
+
+def _letters_url(user: Any) -> str:
+    return f"{reverse('admin:letters_postalletter_changelist')}?status__exact=queued"
+
+
+for _entry in (
+    WorkListEntry(REGISTRAR, "registrar_new", _("Новые: зарегистрировать"),
+                  lambda user, now: visible(user, not_registered()),
+                  _appeals_list("attention=not_registered"), order=10),
+    WorkListEntry(REGISTRAR, "registrar_decision", _("Направить по 7-дневному решению"),
+                  lambda user, now: visible(user, decision_pending()),
+                  _appeals_list("attention=decision"), order=20),
+    WorkListEntry(REGISTRAR, "registrar_entered_today", _("Внесены с бумаги сегодня"),
+                  lambda user, now: visible(user, entered_today(now=now)),
+                  _appeals_list("attention=entered_today"), order=30),
+    WorkListEntry(EXECUTOR, "executor_new", _("Мои новые обращения"),
+                  lambda user, now: _mine(user, new_in_work()),
+                  _appeals_list("attention=new&executor=me"), order=10),
+    WorkListEntry(EXECUTOR, "executor_returned", _("Ответы, возвращённые мне на доработку"),
+                  lambda user, now: _mine(user, answers_returned()),
+                  _appeals_list("attention=returned&executor=me"), order=20),
+    WorkListEntry(EXECUTOR, "executor_week", _("Срок на этой неделе"),
+                  lambda user, now: _mine(user, due_this_week(today=timezone.localdate(now))),
+                  _appeals_list("attention=week&executor=me"), order=30),
+    WorkListEntry(EXECUTOR, "executor_overdue", _("Просрочены"),
+                  lambda user, now: _mine(user, overdue(today=timezone.localdate(now))),
+                  _appeals_list("attention=overdue&executor=me"), order=40),
+    # No «продление запрошено» line: an extension is not requested in this
+    # model, the head (extend_term) extends the term as a step of their own.
+    WorkListEntry(HEAD, "head_to_sign", _("Ответы на моей подписи"),
+                  lambda user, now: _in_my_departments(user, on_approval()),
+                  _appeals_list("attention=on_approval&department=mine"), order=10),
+    WorkListEntry(HEAD, "head_overdue", _("Просрочены в моих подразделениях"),
+                  lambda user, now: _in_my_departments(user, overdue(today=timezone.localdate(now))),
+                  _appeals_list("attention=overdue&department=mine"), order=20),
+    WorkListEntry(CLERK, "clerk_to_print", _("Письма к печати"), _queued_letters, _letters_url, order=10),
+):
+    register_entry(_entry)

@@ -60,6 +60,13 @@ def _assign(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     return gettext("Обращение направлено на рассмотрение: %(department)s.") % {"department": data["department"]}
 
 
+def _register_assign(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
+    handling.register_and_assign(appeal, user, department=data["department"], executor=data["executor"],
+                                 questions=list(data["questions"]), comment=data["comment"])
+    return gettext("Обращение зарегистрировано и направлено на рассмотрение: %(department)s.") % {
+        "department": data["department"]}
+
+
 def _copies(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     handling.send_copies(appeal, user, bodies=list(data["bodies"]), comment=data["comment"])
     return gettext("Копии обращения направлены: %(bodies)s. Заявитель уведомлён.") % {
@@ -116,10 +123,14 @@ def _extend(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
 
 
 def _draft_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
-    handling.save_answer_draft(
-        appeal, user, text=data["text"], files=data["_accepted_files"],
-        remove_files=[enclosure.pk for enclosure in data.get("remove_files") or ()],
-    )
+    remove = [enclosure.pk for enclosure in data.get("remove_files") or ()]
+    if data.get("_and_submit"):
+        # «Сохранить и передать на подпись»: one click instead of two steps.
+        handling.save_and_submit_answer(appeal, user, text=data["text"], files=data["_accepted_files"],
+                                        remove_files=remove, outcomes=data["_outcomes"])
+        return gettext("Ответ сохранён и передан на подпись.")
+    handling.save_answer_draft(appeal, user, text=data["text"], files=data["_accepted_files"], remove_files=remove,
+                               outcomes=data["_outcomes"])
     return gettext("Проект ответа сохранён.")
 
 
@@ -137,7 +148,15 @@ def _sign_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     answer = handling.sign_answer(appeal, user, signer_position=data["signer_position"],
                                   signer_name=data["signer_name"], results=data["_results"],
                                   outcomes=data["_outcomes"])
+    sf.remember_signer(user, data["signer_position"], data["signer_name"])
     return gettext("Ответ подписан, исх. № %(number)s, и направлен заявителю.") % {"number": answer.outgoing_number}
+
+
+def _access_code(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
+    handling.issue_access_code(appeal, user, comment=data["comment"])
+    if handling.access_code_route(appeal) == "email":
+        return gettext("Новый код доступа направлен заявителю по электронной почте.")
+    return gettext("Новый код доступа напечатается в почтовом письме заявителю (очередь печати).")
 
 
 def _withdraw(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
@@ -146,8 +165,12 @@ def _withdraw(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
 
 
 DOCUMENTS_RECEIVED = "documents_received"
+# The draft form's second button: save and pass for signature at once.
+AND_SUBMIT = sf.AND_SUBMIT
 
 STEP_ACTIONS: dict[str, StepAction] = {action.code: action for action in (
+    StepAction("register_assign", _("Зарегистрировать и направить"), "register_appeal", sf.RegisterAssignForm,
+               _register_assign),
     StepAction("register", _("Зарегистрировать"), "register_appeal", sf.RegisterForm, _register),
     StepAction("assign", _("Направить в подразделение"), "assign_appeal", sf.AssignForm, _assign),
     StepAction("redirect", _("Переадресовать по компетенции"), "redirect_appeal", sf.RedirectForm, _redirect,
@@ -171,6 +194,7 @@ STEP_ACTIONS: dict[str, StepAction] = {action.code: action for action in (
     StepAction("return_answer", _("Вернуть на доработку"), "sign_answer", sf.ReturnAnswerForm, _return_answer),
     StepAction("sign_answer", _("Подписать ответ"), "sign_answer", sf.SignAnswerForm, _sign_answer),
     StepAction("withdraw", _("Отозвано заявителем"), "withdraw_appeal", sf.WithdrawForm, _withdraw, final=True),
+    StepAction("access_code", _("Выдать новый код доступа"), "register_appeal", sf.AccessCodeForm, _access_code),
 )}
 
 
@@ -217,6 +241,7 @@ def step_view(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, cod
             if isinstance(form, sf.QuestionOutcomeFields):
                 data["_outcomes"] = form.outcomes()
             data["_accepted_files"] = getattr(form, "accepted_files", [])
+            data["_and_submit"] = AND_SUBMIT in request.POST
             try:
                 message = action.run(appeal, user, data)
             except AppealError as exc:
@@ -275,6 +300,23 @@ def download_answer(model_admin: ModelAdmin, request: HttpRequest, appeal_id: in
     name = f"{answer.outgoing_number or appeal.number}.pdf".replace("/", "-")
     log_access(request, appeal, AccessLogEntry.Action.DOWNLOAD, gettext("ответ %(name)s") % {"name": name})
     return _private_file(answer.pdf, name, "application/pdf")
+
+
+def preview_answer(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """The answer not yet signed as the letter it will be (no number, no date), shown in the browser."""
+    appeal = get_object_or_404(model_admin.get_queryset(request), pk=appeal_id)
+    if not model_admin.has_view_permission(request, appeal):
+        raise PermissionDenied
+    answer = get_object_or_404(Answer, appeal=appeal)
+    if answer.status == Answer.Status.SIGNED:
+        raise Http404  # the signed letter is the answer's own PDF
+    content = handling.preview_answer_pdf(appeal, request.user)
+    log_access(request, appeal, AccessLogEntry.Action.DOWNLOAD, gettext("предпросмотр ответа"))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{appeal.pk}-preview.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def download_answer_file(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, file_id: int

@@ -1,0 +1,117 @@
+"""The appeals list (issue 10 item 2): its columns, its title, and the search by contacts, numbers and words."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from appeals.admin import AppealAdmin, text_search
+from appeals.models import Appeal
+from tests import roles as role_fixtures
+
+pytestmark = pytest.mark.django_db
+roles = role_fixtures.roles  # the fixture
+
+CHANGELIST = reverse("admin:appeals_appeal_changelist")
+LONG_TEXT = ("Прошу пересчитать стипендию за март месяц, потому что её начислили не полностью, а в бухгалтерии "
+             "ответили, что вопрос решает деканат. " * 40)
+
+
+def numbers(client, user, **params) -> set[str]:
+    client.force_login(user)
+    response = client.get(CHANGELIST, params)
+    assert response.status_code == 200
+    return set(re.findall(r">(ОГ-\d{4}-\d{6})</a>", response.content.decode()))
+
+
+def test_the_columns(client, roles):
+    appeal = roles.appeal("in_work", text=LONG_TEXT)
+    client.force_login(roles.registrar)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(CHANGELIST).content.decode()
+    assert list(AppealAdmin.list_display) == [
+        "number", "due", "status_column", "applicant_column", "topic_column", "handled_by"]
+    assert "Анна Смирнова" in html  # the executor by name, not the login
+    assert ">executor_a<" not in html
+    assert appeal.topic_code in html and appeal.topic_title[:20] in html
+    assert "Прошу пересчитать стипендию за март" in html
+    assert LONG_TEXT[:300] not in html  # only the first words
+    # The whole text column is never read for the list: only its first characters, cut in the query.
+    appeal_queries = [q["sql"] for q in queries.captured_queries if 'FROM "appeals_appeal"' in q["sql"]]
+    listing = [sql for sql in appeal_queries if not sql.startswith("SELECT COUNT")]
+    counts = [sql for sql in appeal_queries if sql.startswith("SELECT COUNT")]
+    assert counts and all("SUBSTR" not in sql.upper() for sql in counts), counts
+    assert listing, [q["sql"] for q in queries.captured_queries]
+    for sql in listing:
+        selected = sql.split(" FROM ")[0]
+        assert re.search(r'SUBSTR(ING)?\("appeals_appeal"\."text"', selected, re.IGNORECASE), selected
+        bare = re.sub(r'SUBSTR(ING)?\("appeals_appeal"\."text"', "", selected, flags=re.IGNORECASE)
+        assert '"appeals_appeal"."text"' not in bare, selected
+
+
+def test_the_title_says_what_the_list_is(client, roles):
+    client.force_login(roles.registrar)
+    assert "Обращения граждан: все подразделения" in client.get(CHANGELIST).content.decode()
+    client.force_login(roles.executor_a)
+    html = client.get(CHANGELIST, {"executor": "me", "attention": "overdue"}).content.decode()
+    assert "<h1>Обращения, поручённые мне — просрочено</h1>" in html
+    assert "мои подразделения и поручённые мне" in client.get(CHANGELIST).content.decode()
+
+
+def test_search_by_email_phone_and_outgoing_number(client, roles):
+    appeal = roles.appeal("answered", email="Orlova.N@yandex.ru", phone="+79031112233")
+    other = roles.appeal("received")
+    outgoing = appeal.answer.outgoing_number
+    for query in ("Orlova.N@yandex.ru", "Orlova.N@Yandex.ru", "+7 903 111-22-33", "8 (903) 111-22-33", outgoing):
+        assert numbers(client, roles.registrar, q=query) == {appeal.number}, query
+    assert numbers(client, roles.registrar, q="orlova@yandex.ru") == set()
+    assert other.number in numbers(client, roles.registrar)
+
+
+def test_search_by_words_of_the_text(client, roles):
+    appeal = roles.appeal("received", text="Прошу пересчитать стипендию за март.")
+    roles.appeal("received", text="Прошу выдать справку об обучении.")
+    assert numbers(client, roles.registrar, q="пересчитать стипендию") == {appeal.number}
+    # One word no surname starts with: the texts.
+    assert numbers(client, roles.registrar, q="стипендию") == {appeal.number}
+    # A surname still wins: «Иванова» is every applicant's surname here, not a word of a text.
+    assert len(numbers(client, roles.registrar, q="Иванова")) == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the Russian configuration is PostgreSQL's")
+def test_words_match_in_any_form_on_postgresql(client, roles):
+    appeal = roles.appeal("received", text="Прошу пересчитать стипендию за март.")
+    assert numbers(client, roles.registrar, q="стипендии март") == {appeal.number}
+
+
+def test_search_stays_within_the_users_scope(client, roles):
+    in_b = roles.appeal("in_work", department=roles.department_b, text="Прошу пересчитать стипендию.",
+                        email="kuz@mail.ru")
+    for query in ("пересчитать стипендию", "kuz@mail.ru", in_b.number):
+        assert numbers(client, roles.executor_a, q=query) == set(), query
+        assert numbers(client, roles.executor_b, q=query) == {in_b.number}, query
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN and the plans are PostgreSQL's")
+def test_the_searches_read_their_indexes(roles):
+    roles.appeal("received")
+    queries = {
+        "appeal_text_fts_idx": text_search(Appeal.objects.all(), "пересчитать стипендию"),
+        "appeal_phone_idx": Appeal.objects.filter(phone="+79031112233"),
+        "appeal_email_idx": Appeal.objects.filter(email__in=["a@b.ru"]),
+        "answer_outgoing_idx": Appeal.objects.filter(answer__outgoing_number="ИСХ-2026-000001"),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            for index, queryset in queries.items():
+                sql, params = queryset.order_by().query.sql_with_params()
+                cursor.execute(f"EXPLAIN {sql}", params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                assert index in plan, plan
+        finally:
+            cursor.execute("SET enable_seqscan = on")
