@@ -1,0 +1,310 @@
+"""A free-text Russian address, as a citizen typed it, in the parts of the Russian Post rules.
+
+The rules (Правила оказания услуг почтовой связи, приказ Минцифры России от
+17.04.2023 № 382, and the 2005 rules before them) write the addressee's
+address in this order: the addressee's name; the street, the house and the
+flat; the settlement; the district; the region (республика, край, область,
+автономный округ); the postal index. `envelope_lines` prints that order;
+`parse_address` finds the parts in whatever order the citizen typed them.
+
+The parser works on comma-separated pieces (and, where the citizen typed no
+commas, splits before the words that start a part: «ул.», «д.», «кв.», «г.»
+…, or after those that end one: «обл.», «р-н», «край» …). Each piece is
+placed by its keyword; a piece with none goes to the settlement while none has
+been seen yet, and to the street after that, so no word typed is lost: the
+envelope still carries it, if not in the ideal line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from postal.documents.types import AddressParts, Party
+
+# Keywords, lower case without the trailing dot. Each maps to the spelling printed.
+_REGION_PREFIX = {"респ": "Респ.", "республика": "Республика"}
+_REGION_SUFFIX = {
+    "обл": "обл.", "область": "область", "край": "край", "респ": "Респ.", "республика": "Республика",
+    "ао": "АО", "округ": "округ", "а.о": "а.о.",
+}
+_DISTRICT_SUFFIX = {"р-н": "р-н", "район": "район", "р-он": "р-он", "м.о": "м.о.", "г.о": "г.о.", "м.р-н": "м.р-н"}
+_DISTRICT_PREFIX = {"р-н": "р-н", "район": "район", "м.о": "м.о.", "г.о": "г.о.", "м.р-н": "м.р-н"}
+_PLACE_PREFIX = {
+    "г": "г.", "город": "город", "гор": "гор.", "пос": "пос.", "посёлок": "посёлок", "поселок": "поселок",
+    "п": "п.", "пгт": "пгт", "рп": "рп", "р.п": "р.п.", "с": "с.", "село": "село", "дер": "дер.",
+    "деревня": "деревня", "ст-ца": "ст-ца", "станица": "станица", "х": "х.", "хутор": "хутор", "аул": "аул",
+    "сл": "сл.", "слобода": "слобода", "снт": "СНТ", "нп": "нп", "рабочий": "рабочий",
+}
+_STREET_PREFIX = {
+    "ул": "ул.", "улица": "улица", "пр-т": "пр-т", "просп": "просп.", "проспект": "проспект", "пр": "пр.",
+    "пер": "пер.", "переулок": "переулок", "ш": "ш.", "шоссе": "шоссе", "б-р": "б-р", "бул": "бул.",
+    "бульвар": "бульвар", "наб": "наб.", "набережная": "набережная", "пл": "пл.", "площадь": "площадь",
+    "проезд": "проезд", "пр-д": "пр-д", "туп": "туп.", "тупик": "тупик", "мкр": "мкр.", "мкрн": "мкрн.",
+    "микрорайон": "микрорайон", "аллея": "аллея", "линия": "линия", "кв-л": "кв-л", "квартал": "квартал",
+    "тракт": "тракт", "а/я": "а/я",
+}
+# Street words also written after the name: «Ленинский проспект», «Фасадная улица», «Можайское ш.».
+_STREET_SUFFIX = {
+    key: value for key, value in _STREET_PREFIX.items()
+    if key not in {"мкр", "мкрн", "микрорайон", "кв-л", "квартал", "а/я"}
+}
+_HOUSE_PREFIX = {"д": "д.", "дом": "дом", "влд": "влд.", "владение": "владение", "зд": "зд.", "здание": "здание"}
+_HOUSE_PART = {
+    "корп": "корп.", "корпус": "корпус", "к": "корп.", "стр": "стр.", "строение": "строение",
+    "лит": "лит.", "литера": "литера", "соор": "соор.", "сооружение": "сооружение",
+}
+_ROOM_PREFIX = {
+    "кв": "кв.", "квартира": "кв.", "пом": "пом.", "помещение": "помещение", "оф": "оф.", "офис": "офис",
+    "комн": "комн.", "комната": "комната", "ком": "ком.", "каб": "каб.", "кабинет": "кабинет",
+}
+# Federal cities are a region and a settlement at once (Конституция РФ, ст. 65).
+FEDERAL_CITIES = ("Москва", "Санкт-Петербург", "Севастополь")
+
+_INDEX = re.compile(r"(?<!\d)\d{6}(?!\d)")
+_ADJECTIVE = re.compile(r"(?:ий|ый|ой|ая|яя|ое|ее|ья|ые|ие)$", re.IGNORECASE)
+# «100-25», «5/2», «12А», «12 А», «7к2»: a house, perhaps with the flat after a dash.
+_NUMBER = re.compile(r"^\d+[\w/.]*$")
+_HOUSE_ROOM = re.compile(r"^(?P<house>\d+[А-Яа-яA-Za-z]?(?:/\d+[А-Яа-яA-Za-z]?)?)-(?P<room>\d+[А-Яа-я]?)$")
+_TRAILING_NUMBER = re.compile(r"^(?P<head>.*?\D)\s+(?P<number>\d+\S*(?:\s+[А-Яа-я])?)$")
+# «ул.Ленина», «д.5», «кв.12»: a dot glued to the next word.
+_GLUED_DOT = re.compile(r"(?<=[А-Яа-яЁё])\.(?=[А-Яа-яЁё0-9])")
+# «д5», «кв12», «корп2» typed without a space or dot.
+_GLUED_NUMBER = re.compile(r"\b(д|дом|кв|корп|стр|оф|пом|комн)(?=\d)", re.IGNORECASE)
+
+
+def _key(token: str) -> str:
+    return token.lower().rstrip(".").replace("ё", "ё")
+
+
+def _is_word(token: str) -> bool:
+    return bool(re.search(r"[А-Яа-яЁёA-Za-z]", token))
+
+
+def _is_adjective(token: str) -> bool:
+    return _is_word(token) and not re.search(r"\d", token) and bool(_ADJECTIVE.search(token.rstrip(".")))
+
+
+def _prefix_kind(tokens: list[str], i: int) -> str | None:
+    """The kind of part that token ``i`` starts, or None."""
+    key = _key(tokens[i])
+    following = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if not following:
+        return None
+    starts_with_digit = following[:1].isdigit()
+    if key in _ROOM_PREFIX and starts_with_digit:
+        return "room"
+    if key in _HOUSE_PREFIX and starts_with_digit:
+        return "house"
+    if key in _HOUSE_PART and starts_with_digit:
+        return "house_part"
+    if key in {"д", "дер", "деревня"} and not starts_with_digit:
+        return "place"
+    if key in _STREET_PREFIX and (key != "пр" or not starts_with_digit):
+        return "street"
+    if key in _PLACE_PREFIX and not starts_with_digit and key not in {"к", "д"}:
+        return "place"
+    if key in _REGION_PREFIX:
+        return "region"
+    if key in _DISTRICT_PREFIX and not starts_with_digit:
+        return "district"
+    return None
+
+
+def _suffix_kind(token: str) -> str | None:
+    key = _key(token)
+    if key in _REGION_SUFFIX:
+        return "region"
+    if key in _DISTRICT_SUFFIX:
+        return "district"
+    if key in _STREET_SUFFIX:
+        return "street"
+    return None
+
+
+def _tokens(address: str) -> list[list[str]]:
+    """The address as comma-separated pieces of whitespace-separated tokens."""
+    text = _GLUED_DOT.sub(". ", address.replace("\n", ", ").replace(";", ","))
+    text = _GLUED_NUMBER.sub(r"\1 ", text)
+    return [piece.split() for piece in text.split(",") if piece.split()]
+
+
+def _split(piece: list[str]) -> list[list[str]]:
+    """Split a piece typed without commas before prefix keywords and after suffix ones."""
+    segments: list[list[str]] = []
+    current: list[str] = []
+    for i, token in enumerate(piece):
+        suffix = _suffix_kind(token)
+        prefix = _prefix_kind(piece, i)
+        # «Московская обл.», «Ленинский проспект»: the keyword closes the adjective(s) before it.
+        if suffix and current and _is_adjective(current[-1]) and _prefix_kind(current, len(current) - 1) is None:
+            taken = [current.pop()]
+            if current and _is_adjective(current[-1]) and suffix == "region":
+                taken.insert(0, current.pop())  # «Ханты-Мансийский автономный округ»
+            if current:
+                segments.append(current)
+            current = [*taken, token]
+            continue
+        if prefix and current:
+            segments.append(current)
+            current = []
+        current.append(token)
+    if current:
+        segments.append(current)
+    return segments
+
+
+def _spell(token: str, table: dict[str, str]) -> str:
+    """The keyword as printed: the dot added to an abbreviation typed without one."""
+    key = _key(token)
+    if key not in table:
+        return token
+    spelled = table[key]
+    if spelled.endswith(".") and not token.endswith("."):
+        return token + "." if token[:1].isupper() else spelled
+    return token if token.endswith(".") or not spelled.endswith(".") else spelled
+
+
+class _Parts:
+    def __init__(self) -> None:
+        self.region: list[str] = []
+        self.district: list[str] = []
+        self.place: list[str] = []
+        self.street: list[str] = []
+        self.house: list[str] = []
+        self.room: list[str] = []
+
+    def add_number(self, text: str) -> None:
+        """A bare number: the house, then the flat; «100-25» is both."""
+        match = _HOUSE_ROOM.match(text)
+        if match and not self.house:
+            self.house.append(match["house"])
+            self.room.append(match["room"])
+        elif not self.house:
+            self.house.append(text)
+        elif not self.room:
+            self.room.append(text)
+        else:
+            self.room.append(text)
+
+    def add_street(self, text: str) -> None:
+        """A street, perhaps with its house (and flat) after it: «проспект Победы 100-25»."""
+        match = _TRAILING_NUMBER.match(text)
+        if match and not self.house and _NUMBER.match(match["number"].split()[0]):
+            self.street.append(match["head"])
+            self.add_number(match["number"])
+        else:
+            self.street.append(text)
+
+
+def _place_piece(parts: _Parts, segment: list[str]) -> None:
+    first = segment[0]
+    rest = " ".join(segment[1:])
+    kind = _prefix_kind(segment, 0) if len(segment) > 1 else None
+    last_kind = _suffix_kind(segment[-1]) if len(segment) > 1 else None
+    text = " ".join(segment)
+    if kind == "room":
+        key = _key(first)
+        parts.room.append(rest if key in {"кв", "квартира"} else f"{_spell(first, _ROOM_PREFIX)} {rest}")
+    elif kind == "house":
+        match = _HOUSE_ROOM.match(rest)
+        if _key(first) in {"д", "дом"} and match and not parts.room:
+            parts.house.append(match["house"])
+            parts.room.append(match["room"])
+        elif _key(first) in {"д", "дом"}:
+            parts.house.append(rest)
+        else:
+            parts.house.append(f"{_spell(first, _HOUSE_PREFIX)} {rest}")
+    elif kind == "house_part":
+        parts.house.append(f"{_spell(first, _HOUSE_PART)} {rest}")
+    elif kind == "place":
+        name = rest
+        if _key(first) in {"г", "город", "гор"} and name in FEDERAL_CITIES:
+            parts.region.append(f"г. {name}")
+            parts.place.append(f"г. {name}")
+        else:
+            parts.place.append(f"{_spell(first, _PLACE_PREFIX)} {rest}")
+    elif kind == "street":
+        parts.add_street(f"{_spell(first, _STREET_PREFIX)} {rest}")
+    elif kind == "region":
+        parts.region.append(f"{_spell(first, _REGION_PREFIX)} {rest}")
+    elif kind == "district":
+        parts.district.append(f"{_spell(first, _DISTRICT_PREFIX)} {rest}")
+    elif last_kind == "region":
+        parts.region.append(" ".join([*segment[:-1], _spell(segment[-1], _REGION_SUFFIX)]))
+    elif last_kind == "district":
+        parts.district.append(" ".join([*segment[:-1], _spell(segment[-1], _DISTRICT_SUFFIX)]))
+    elif _suffix_kind(segment[-1]) is None and len(segment) > 2 and _suffix_kind(segment[1]) == "street":
+        # «Ленинский проспект 5»
+        parts.add_street(" ".join([segment[0], _spell(segment[1], _STREET_SUFFIX), *segment[2:]]))
+    elif last_kind == "street":
+        parts.street.append(" ".join([*segment[:-1], _spell(segment[-1], _STREET_SUFFIX)]))
+    elif text in FEDERAL_CITIES:
+        parts.region.append(f"г. {text}")
+        parts.place.append(f"г. {text}")
+    elif _NUMBER.match(text) or _HOUSE_ROOM.match(text):
+        parts.add_number(text)
+    elif not parts.place and not parts.street and not re.search(r"\d", text):
+        parts.place.append(text)  # «Лесной городок», «Казань»: a settlement typed without its kind
+    else:
+        parts.add_street(text)
+
+
+def parse_address(address: str, index: str = "") -> AddressParts:
+    """Split a typed address into the parts of the Russian Post rules.
+
+    ``index`` is the six-digit index stored apart; when it is empty, a six-digit
+    number standing alone in the text (usually first or last) is taken for it.
+    Either way such a number is taken out of the text, so it is not printed
+    twice. Federal cities (Москва, Санкт-Петербург, Севастополь) are both the
+    region and the settlement.
+    """
+    found = ""
+    pieces: list[list[str]] = []
+    for piece in _tokens(address or ""):
+        kept: list[str] = []
+        for token in piece:
+            bare = token.strip(".")
+            if _INDEX.fullmatch(bare) and not found and not kept:
+                found = bare
+            elif _INDEX.fullmatch(bare) and not found and token is piece[-1]:
+                found = bare
+            else:
+                kept.append(token)
+        if kept:
+            pieces.append(kept)
+    parts = _Parts()
+    for piece in pieces:
+        for segment in _split(piece):
+            _place_piece(parts, segment)
+    return AddressParts(
+        region=", ".join(parts.region),
+        district=", ".join(parts.district),
+        place=", ".join(parts.place),
+        street=", ".join(parts.street),
+        house=", ".join(parts.house),
+        room=", ".join(parts.room),
+        index=(index or found).strip(),
+    )
+
+
+def street_line(parts: AddressParts) -> str:
+    """«ул. Остоженка, д. 1, кв. 2»: the street, the house and the flat on one line."""
+    house = parts.house
+    if house and house[:1].isdigit():
+        house = f"д. {house}"
+    room = parts.room
+    if room and room[:1].isdigit():
+        room = f"кв. {room}"
+    return ", ".join(part for part in (parts.street, house, room) if part)
+
+
+def envelope_lines(party: Party) -> list[str]:
+    """The addressee block in the order of the Russian Post rules: name; street, house, flat; place;
+    district; region; index."""
+    parts = parse_address(party.address, party.index)
+    lines = [party.name.strip(), street_line(parts), parts.place, parts.district, parts.region, parts.index]
+    block: list[str] = []
+    for line in lines:
+        if line and line not in block:  # a federal city is the place and the region: print it once
+            block.append(line)
+    return block
