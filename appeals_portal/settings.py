@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "outbox",
     "letters",
     "appeals",
+    "postal",
 ]
 
 MIDDLEWARE = [
