@@ -104,8 +104,8 @@ class PostalLetterAdmin(PersonalDataAdmin):
     actions = ["build_batch"]
     editable = ("mail_class", "envelope", "weight", "addressee", "postal_index")
     shown = ("appeal_link", "kind", "status", "addressee_block", "postal_index", "mail_class", "envelope", "weight",
-             "sheets", "pdf_link", "tracking_number", "created_at", "printed_at", "sent_at", "return_info",
-             "letter_history")
+             "sheets", "pdf_link", "subject", "text", "tracking_number", "created_at", "printed_at", "sent_at",
+             "return_info", "letter_history")
     log_action = AccessLogEntry.Action.VIEW_LETTER
     change_form_template = "admin/postal/postalletter/change_form.html"
 
@@ -288,6 +288,8 @@ class PostalLetterAdmin(PersonalDataAdmin):
         letter = self._letter(request, letter_id)
         if not can_decide(request.user, letter):
             raise PermissionDenied
+        if letter.status != Status.RETURNED or letter.return_settled_at is not None:
+            return self._back(letter)
         appeal = letter.appeal
         form = DecisionForm(request.POST or None, initial={
             "addressee": letter.addressee, "postal_index": letter.postal_index, "email": appeal.email})
@@ -308,6 +310,8 @@ class PostalLetterAdmin(PersonalDataAdmin):
             else:
                 self.message_user(request, gettext("Решение по возврату записано."), messages.SUCCESS)
                 return self._back(letter)
+        # The form holds the citizen's address and e-mail.
+        self._log_view(request, letter, gettext(", решение по возврату"))
         return self._form_page(request, letter, form, gettext("Решение по вернувшемуся письму"),
                                gettext("Записать решение"))
 
@@ -319,8 +323,9 @@ class PostalLetterAdmin(PersonalDataAdmin):
 
 
 def can_decide(user: Any, letter: PostalLetter) -> bool:
-    """The appeal's officials decide on a returned letter: who may see the appeal and act on it."""
-    return access.can_see(user, letter.appeal) and user.has_perm("appeals.change_appeal")
+    """The appeal's officials decide on a returned letter: who may see the appeal and answer or sign there."""
+    return access.can_see(user, letter.appeal) and (
+        user.has_perm("appeals.draft_answer") or user.has_perm("appeals.sign_answer"))
 
 
 @admin.register(Batch)
@@ -334,9 +339,12 @@ class BatchAdmin(admin.ModelAdmin):
     add_form_template = "admin/postal/batch/add_form.html"
     list_per_page = 50
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Batch]:
-        qs = super().get_queryset(request)
-        return qs if access.works_print_queue(request.user) else qs.none()
+    # Batches list addressees' letters of every department: the clerks' only (the print queue's staff).
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return access.works_print_queue(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return access.works_print_queue(request.user) and super().has_add_permission(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the batch changes through its steps
@@ -349,7 +357,7 @@ class BatchAdmin(admin.ModelAdmin):
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
                  ) -> HttpResponse:
-        if not (self.has_add_permission(request) and access.works_print_queue(request.user)):
+        if not self.has_add_permission(request):
             raise PermissionDenied
         form = BuildBatchForm(request.POST or None, initial={"letters": request.GET.get("letters", "")})
         if request.method == "POST" and form.is_valid():
@@ -371,8 +379,10 @@ class BatchAdmin(admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         batch = self.get_object(request, unquote(object_id))
-        if batch is None or not self.has_view_permission(request, batch):
+        if batch is None:
             raise Http404
         items = batch.items.select_related("letter", "letter__appeal").order_by("position")
         context = {
