@@ -63,6 +63,8 @@ _ROOM_PREFIX = {
     "кв": "кв.", "квартира": "кв.", "пом": "пом.", "помещение": "помещение", "оф": "оф.", "офис": "офис",
     "комн": "комн.", "комната": "комната", "ком": "ком.", "каб": "каб.", "кабинет": "кабинет",
 }
+_ALL_KEYWORDS = (_REGION_PREFIX, _REGION_SUFFIX, _DISTRICT_SUFFIX, _DISTRICT_PREFIX, _PLACE_PREFIX, _STREET_PREFIX,
+                 _HOUSE_PREFIX, _HOUSE_PART, _ROOM_PREFIX)
 # Federal cities are a region and a settlement at once (Конституция РФ, ст. 65).
 FEDERAL_CITIES = ("Москва", "Санкт-Петербург", "Севастополь")
 
@@ -88,6 +90,11 @@ def _key(token: str) -> str:
 
 def _is_word(token: str) -> bool:
     return bool(re.search(r"[А-Яа-яЁёA-Za-z]", token))
+
+
+def _is_keyword(token: str) -> bool:
+    key = _key(token)
+    return any(key in table for table in _ALL_KEYWORDS)
 
 
 def _is_adjective(token: str) -> bool:
@@ -146,10 +153,10 @@ def _split(piece: list[str]) -> list[list[str]]:
         suffix = _suffix_kind(token)
         prefix = _prefix_kind(piece, i)
         # «Московская обл.», «Ленинский проспект»: the keyword closes the adjective(s) before it.
-        if suffix and current and _is_adjective(current[-1]) and _prefix_kind(current, len(current) - 1) is None:
+        if suffix and current and _is_adjective(current[-1]) and not _is_keyword(current[-1]):
             taken = [current.pop()]
-            if current and _is_adjective(current[-1]) and suffix == "region":
-                taken.insert(0, current.pop())  # «Ханты-Мансийский автономный округ»
+            if current and _is_adjective(current[-1]) and suffix in {"region", "district"}:
+                taken.insert(0, current.pop())  # «Ханты-Мансийский автономный округ», «… муниципальный район»
             if current:
                 segments.append(current)
             current = [*taken, token]
@@ -157,8 +164,8 @@ def _split(piece: list[str]) -> list[list[str]]:
         following = piece[i + 1] if i + 1 < len(piece) else ""
         # «Победы пр-т 100-25», «Ленина ул. 5»: a street word after a name that is not an adjective,
         # told from a prefix by the house number (or nothing) after it.
-        if (prefix == "street" and suffix and current and _is_word(current[-1])
-                and _prefix_kind(current, len(current) - 1) is None and (not following or following[:1].isdigit())):
+        if (prefix == "street" and suffix and current and _is_word(current[-1]) and not _is_keyword(current[-1])
+                and (not following or following[:1].isdigit())):
             taken = [current.pop()]
             if current:
                 segments.append(current)
@@ -169,7 +176,8 @@ def _split(piece: list[str]) -> list[list[str]]:
                 and prefix is None and suffix is None and _key(current[0]) in _STREET_PREFIX):
             segments.append(current)
             current = []
-        if prefix and current:
+        # A keyword right after another («ул. Набережная …») is the name, not a new part.
+        if prefix and current and not (len(current) == 1 and _is_keyword(current[0])):
             segments.append(current)
             current = []
         current.append(token)
