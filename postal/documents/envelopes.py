@@ -149,12 +149,25 @@ def _draw_envelope(pdf: FPDF, envelope: Envelope, sender: Party, addressee: Part
 
 def render_envelope(envelope: Envelope, *, sender: Party, addressee: Party) -> bytes:
     """One page of the envelope's size (PDF); ValueError for Envelope.WINDOW."""
-    if envelope not in SIZES:
-        raise ValueError(f"{envelope} needs no printed envelope: the letter's address shows through the window")
-    width, height = SIZES[envelope]
-    pdf = new_pdf(width, height, title=f"Конверт {envelope.name}")
-    pdf.add_page()
-    _draw_envelope(pdf, envelope, sender, addressee)
+    return render_envelopes([(envelope, addressee)], sender=sender)
+
+
+def render_envelopes(items: Sequence[tuple[Envelope, Party]], *, sender: Party) -> bytes:
+    """Many envelopes in one PDF, a page each of its own size, in the order given; ValueError for a WINDOW.
+
+    The same pages as `render_envelope` one by one, several times faster for a
+    batch: the font is read and embedded once for the whole document instead
+    of once an envelope (about 50 ms each).
+    """
+    for envelope, _addressee in items:
+        if envelope not in SIZES:
+            raise ValueError(f"{envelope} needs no printed envelope: the letter's address shows through the window")
+    first = SIZES[items[0][0]] if items else SIZES[Envelope.DL]
+    pdf = new_pdf(*first, title="Конверты" if len(items) != 1 else f"Конверт {items[0][0].name}")
+    for envelope, addressee in items:
+        width, height = SIZES[envelope]
+        pdf.add_page(orientation="L", format=(height, width))
+        _draw_envelope(pdf, envelope, sender, addressee)
     return output(pdf)
 
 

@@ -18,7 +18,7 @@ from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
 from postal.documents.address import envelope_lines, parse_address, street_line
-from postal.documents.pdf import SANS, line_count, new_pdf, output
+from postal.documents.pdf import SANS, new_pdf, output, wrap, write_lines
 from postal.documents.types import MailClass, MailList, MailListItem
 
 PAGE_W, PAGE_H = 297.0, 210.0
@@ -105,19 +105,18 @@ def _row(pdf: FPDF, number: int, item: MailListItem, new_page: Callable[[], None
     cells = [str(number), item.addressee.name, address_with_index(item), item.tracking_number or "—",
              str(item.weight), "да" if item.notice else "нет"]
     pdf.set_font(SANS, "", 9)
-    height = max(line_count(pdf, width - 2, LINE, text) for (_, width), text in zip(COLUMNS, cells, strict=True))
-    row_h = height * LINE + 1.6
+    wrapped = [wrap(pdf, text, width - 2) for (_, width), text in zip(COLUMNS, cells, strict=True)]
+    row_h = max(len(lines) for lines in wrapped) * LINE + 1.6
     if pdf.get_y() + row_h > PAGE_H - MARGIN:
         new_page()
         _table_head(pdf)
         pdf.set_font(SANS, "", 9)
     y = pdf.get_y()
     x = MARGIN
-    for (_, width), text in zip(COLUMNS, cells, strict=True):
+    for (_, width), lines in zip(COLUMNS, wrapped, strict=True):
         pdf.rect(x, y, width, row_h)
-        align = Align.L if width > 40 and text not in {"да", "нет"} else Align.C
-        pdf.set_xy(x + 1, y + 0.8)
-        pdf.multi_cell(width - 2, LINE, text, align=align)
+        align = Align.L if width > 40 else Align.C
+        write_lines(pdf, lines, x=x + 1, y=y + 0.8, width=width - 2, height=LINE, align=align)
         x += width
     pdf.set_xy(MARGIN, y + row_h)
 
@@ -151,7 +150,7 @@ def _footer(pdf: FPDF, mail_list: MailList, new_page: Callable[[], None]) -> Non
 
 def render_mail_list(mail_list: MailList) -> bytes:
     """The form 103 PDF in two copies, each with the totals (count, weight) and the signature lines."""
-    pdf = new_pdf(PAGE_W, PAGE_H, title=f"Список № {mail_list.number} от {mail_list.date:%d.%m.%Y}")
+    pdf = new_pdf(PAGE_W, PAGE_H, title=f"Список № {mail_list.number} от {mail_list.date:%d.%m.%Y}", bold=True)
     for copy in COPIES:
         sheet = 1
 

@@ -7,7 +7,15 @@ import dataclasses
 import pytest
 from PIL import Image
 
-from postal.documents import Envelope, envelope_for_sheets, envelope_lines, estimate_weight, page_count, render_envelope
+from postal.documents import (
+    Envelope,
+    envelope_for_sheets,
+    envelope_lines,
+    estimate_weight,
+    page_count,
+    render_envelope,
+    render_envelopes,
+)
 from postal.documents.envelopes import CELL_H, SIZES
 from tests.postal.documents.conftest import (
     ADDRESSEE,
@@ -16,6 +24,7 @@ from tests.postal.documents.conftest import (
     fonts,
     fragments,
     page_sizes_mm,
+    page_texts,
     save_png,
     text_of,
 )
@@ -118,3 +127,18 @@ def test_the_weight_is_the_sheets_at_five_grams_and_the_envelope():
     assert estimate_weight(8, Envelope.C5) == 40 + 7
     assert estimate_weight(12, Envelope.C4) == 60 + 17
     assert estimate_weight(2, Envelope.DL) == 10 + 5  # 2 x 4.99 g rounds up to 10
+
+
+def test_many_envelopes_render_in_one_document_a_page_each_of_its_size_in_order():
+    other = dataclasses.replace(LONG_ADDRESSEE)
+    items = [(Envelope.DL, ADDRESSEE), (Envelope.C4, other), (Envelope.C5, ADDRESSEE)]
+    pdf = render_envelopes(items, sender=SENDER)
+    assert page_count(pdf) == 3
+    assert page_sizes_mm(pdf) == [(220.0, 110.0), (324.0, 229.0), (229.0, 162.0)]
+    pages = page_texts(pdf)
+    for page, (envelope, addressee) in zip(pages, items, strict=True):
+        alone = text_of(render_envelope(envelope, sender=SENDER, addressee=addressee))
+        assert page == alone
+    assert all(fonts(pdf).values())
+    with pytest.raises(ValueError):
+        render_envelopes([(Envelope.DL, ADDRESSEE), (Envelope.WINDOW, ADDRESSEE)], sender=SENDER)
