@@ -90,7 +90,8 @@ def _ink(png, box: tuple[float, float, float, float], size: tuple[float, float])
 
 def test_the_coded_index_is_drawn_in_stencil_digits_bottom_left():
     size = SIZES[Envelope.DL]
-    box = (9.0, size[1] - 12.0 - CELL_H - 4.0, 60.0, size[1] - 14.0)
+    cells_top = size[1] - 12.0 - CELL_H - 3.5
+    box = (17.5, cells_top - 0.3, 64.0, cells_top + CELL_H + 0.3)  # the six cells, not the marks above
     ones = save_png(render_envelope(Envelope.DL, sender=SENDER, addressee=dataclasses.replace(
         ADDRESSEE, index="111111")), "envelope-index-111111", dpi=150)
     eights = save_png(render_envelope(Envelope.DL, sender=SENDER, addressee=dataclasses.replace(
@@ -100,6 +101,9 @@ def test_the_coded_index_is_drawn_in_stencil_digits_bottom_left():
     # «8» is seven strokes, «1» three; with no index only the faint template is there.
     assert _ink(eights, box, size) > 1.5 * _ink(ones, box, size) > 0
     assert _ink(blank, box, size) < _ink(ones, box, size) / 3
+    # The marks above the cells and the start mark are there with or without an index.
+    marks = (9.0, cells_top - 4.0, 64.0, cells_top - 1.0)
+    assert _ink(blank, marks, size) == _ink(eights, marks, size) > 0
 
 
 @pytest.mark.parametrize("envelope", PRINTED)
