@@ -5,7 +5,13 @@ postal app (postal-core) feeds them from its models and stores what they make.
 """
 
 from postal.documents.address import envelope_lines, parse_address
-from postal.documents.envelopes import envelope_for_sheets, estimate_weight, render_envelope, render_labels
+from postal.documents.envelopes import (
+    envelope_for_sheets,
+    estimate_weight,
+    render_envelope,
+    render_envelopes,
+    render_labels,
+)
 from postal.documents.export import export_csv, export_header, export_rows, export_xlsx
 from postal.documents.mail_list import render_mail_list
 from postal.documents.pdf import page_count
@@ -30,6 +36,7 @@ __all__ = [
     "page_count",
     "parse_address",
     "render_envelope",
+    "render_envelopes",
     "render_labels",
     "render_mail_list",
     "tracking_check_digit",

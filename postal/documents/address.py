@@ -22,7 +22,10 @@ import re
 from postal.documents.types import AddressParts, Party
 
 # Keywords, lower case without the trailing dot. Each maps to the spelling printed.
-_REGION_PREFIX = {"респ": "Респ.", "республика": "Республика"}
+_REGION_PREFIX = {"респ": "Респ.", "республика": "Республика", "обл": "обл.", "область": "область", "край": "край"}
+# The country is written on international items only (the Russian Post rules): dropped on domestic ones.
+COUNTRY = {"россия", "рф", "российская федерация", "russia"}
+_CITY_ALIASES = {"спб": "Санкт-Петербург", "с.-петербург": "Санкт-Петербург", "с-петербург": "Санкт-Петербург"}
 _REGION_SUFFIX = {
     "обл": "обл.", "область": "область", "край": "край", "респ": "Респ.", "республика": "Республика",
     "ао": "АО", "округ": "округ", "а.о": "а.о.",
@@ -48,7 +51,10 @@ _STREET_SUFFIX = {
     key: value for key, value in _STREET_PREFIX.items()
     if key not in {"мкр", "мкрн", "микрорайон", "кв-л", "квартал", "а/я"}
 }
-_HOUSE_PREFIX = {"д": "д.", "дом": "дом", "влд": "влд.", "владение": "владение", "зд": "зд.", "здание": "здание"}
+_HOUSE_PREFIX = {
+    "д": "д.", "дом": "дом", "влд": "влд.", "владение": "владение", "зд": "зд.", "здание": "здание",
+    "уч": "уч.", "участок": "участок",
+}
 _HOUSE_PART = {
     "корп": "корп.", "корпус": "корпус", "к": "корп.", "стр": "стр.", "строение": "строение",
     "лит": "лит.", "литера": "литера", "соор": "соор.", "сооружение": "сооружение",
@@ -57,6 +63,8 @@ _ROOM_PREFIX = {
     "кв": "кв.", "квартира": "кв.", "пом": "пом.", "помещение": "помещение", "оф": "оф.", "офис": "офис",
     "комн": "комн.", "комната": "комната", "ком": "ком.", "каб": "каб.", "кабинет": "кабинет",
 }
+_ALL_KEYWORDS = (_REGION_PREFIX, _REGION_SUFFIX, _DISTRICT_SUFFIX, _DISTRICT_PREFIX, _PLACE_PREFIX, _STREET_PREFIX,
+                 _HOUSE_PREFIX, _HOUSE_PART, _ROOM_PREFIX)
 # Federal cities are a region and a settlement at once (Конституция РФ, ст. 65).
 FEDERAL_CITIES = ("Москва", "Санкт-Петербург", "Севастополь")
 
@@ -69,7 +77,11 @@ _TRAILING_NUMBER = re.compile(r"^(?P<head>.*?\D)\s+(?P<number>\d+\S*(?:\s+[А-Я
 # «ул.Ленина», «д.5», «кв.12»: a dot glued to the next word.
 _GLUED_DOT = re.compile(r"(?<=[А-Яа-яЁё])\.(?=[А-Яа-яЁё0-9])")
 # «д5», «кв12», «корп2» typed without a space or dot.
-_GLUED_NUMBER = re.compile(r"\b(д|дом|кв|корп|стр|оф|пом|комн)(?=\d)", re.IGNORECASE)
+_GLUED_NUMBER = re.compile(r"(?<![А-Яа-яЁё])(д|дом|кв|к|корп|стр|оф|пом|комн)(?=\d)", re.IGNORECASE)
+# «городской округ Химки», «Одинцовский городской округ», «муниципальный район …»: a district, not a region.
+_DISTRICT_WORDS = {"городской", "муниципальный", "гор.округ", "г.о", "м.о"}
+# A region whose kind is not the first or last word: «Ханты-Мансийский автономный округ — Югра».
+_REGION_WORDS = {"обл", "область", "край", "округ", "ао"}
 
 
 def _key(token: str) -> str:
@@ -78,6 +90,11 @@ def _key(token: str) -> str:
 
 def _is_word(token: str) -> bool:
     return bool(re.search(r"[А-Яа-яЁёA-Za-z]", token))
+
+
+def _is_keyword(token: str) -> bool:
+    key = _key(token)
+    return any(key in table for table in _ALL_KEYWORDS)
 
 
 def _is_adjective(token: str) -> bool:
@@ -95,7 +112,7 @@ def _prefix_kind(tokens: list[str], i: int) -> str | None:
         return "room"
     if key in _HOUSE_PREFIX and starts_with_digit:
         return "house"
-    if key in _HOUSE_PART and starts_with_digit:
+    if key in _HOUSE_PART and (starts_with_digit or key in {"лит", "литера"}):
         return "house_part"
     if key in {"д", "дер", "деревня"} and not starts_with_digit:
         return "place"
@@ -136,15 +153,31 @@ def _split(piece: list[str]) -> list[list[str]]:
         suffix = _suffix_kind(token)
         prefix = _prefix_kind(piece, i)
         # «Московская обл.», «Ленинский проспект»: the keyword closes the adjective(s) before it.
-        if suffix and current and _is_adjective(current[-1]) and _prefix_kind(current, len(current) - 1) is None:
+        if suffix and current and _is_adjective(current[-1]) and not _is_keyword(current[-1]):
             taken = [current.pop()]
-            if current and _is_adjective(current[-1]) and suffix == "region":
-                taken.insert(0, current.pop())  # «Ханты-Мансийский автономный округ»
+            if current and _is_adjective(current[-1]) and suffix in {"region", "district"}:
+                taken.insert(0, current.pop())  # «Ханты-Мансийский автономный округ», «… муниципальный район»
             if current:
                 segments.append(current)
             current = [*taken, token]
             continue
-        if prefix and current:
+        following = piece[i + 1] if i + 1 < len(piece) else ""
+        # «Победы пр-т 100-25», «Ленина ул. 5»: a street word after a name that is not an adjective,
+        # told from a prefix by the house number (or nothing) after it.
+        if (prefix == "street" and suffix and current and _is_word(current[-1]) and not _is_keyword(current[-1])
+                and (not following or following[:1].isdigit())):
+            taken = [current.pop()]
+            if current:
+                segments.append(current)
+            current = [*taken, token]
+            continue
+        # «ул Ленина 10 Пермь»: a name after the house number starts a new part (not «ул. 8 Марта»).
+        if (current and len(current) >= 3 and _NUMBER.match(current[-1]) and token[:1].isupper()
+                and prefix is None and suffix is None and _key(current[0]) in _STREET_PREFIX):
+            segments.append(current)
+            current = []
+        # A keyword right after another («ул. Набережная …») is the name, not a new part.
+        if prefix and current and not (len(current) == 1 and _is_keyword(current[0])):
             segments.append(current)
             current = []
         current.append(token)
@@ -172,6 +205,7 @@ class _Parts:
         self.street: list[str] = []
         self.house: list[str] = []
         self.room: list[str] = []
+        self.federal = ""  # a federal city typed: the region too, unless a region was typed
 
     def add_number(self, text: str) -> None:
         """A bare number: the house, then the flat; «100-25» is both."""
@@ -189,11 +223,18 @@ class _Parts:
     def add_street(self, text: str) -> None:
         """A street, perhaps with its house (and flat) after it: «проспект Победы 100-25»."""
         match = _TRAILING_NUMBER.match(text)
-        if match and not self.house and _NUMBER.match(match["number"].split()[0]):
+        number = match["number"].split()[0] if match else ""
+        if match and not self.house and (_NUMBER.match(number) or _HOUSE_ROOM.match(number)):
             self.street.append(match["head"])
             self.add_number(match["number"])
         else:
             self.street.append(text)
+
+
+def _federal(name: str) -> str:
+    """The federal city that ``name`` spells (any case, «СПб»), or ""."""
+    name = _CITY_ALIASES.get(name.lower(), name)
+    return next((city for city in FEDERAL_CITIES if city.lower() == name.lower()), "")
 
 
 def _place_piece(parts: _Parts, segment: list[str]) -> None:
@@ -218,17 +259,22 @@ def _place_piece(parts: _Parts, segment: list[str]) -> None:
         parts.house.append(f"{_spell(first, _HOUSE_PART)} {rest}")
     elif kind == "place":
         name = rest
-        if _key(first) in {"г", "город", "гор"} and name in FEDERAL_CITIES:
-            parts.region.append(f"г. {name}")
-            parts.place.append(f"г. {name}")
+        if _key(first) in {"г", "город", "гор"} and _federal(name):
+            parts.federal = parts.federal or f"г. {_federal(name)}"
+            parts.place.append(f"г. {_federal(name)}")
         else:
             parts.place.append(f"{_spell(first, _PLACE_PREFIX)} {rest}")
+    elif kind == "street" and _key(first) == "а/я":
+        parts.street.append(f"а/я {rest}")  # a post-office box: its number is not a house
     elif kind == "street":
         parts.add_street(f"{_spell(first, _STREET_PREFIX)} {rest}")
     elif kind == "region":
         parts.region.append(f"{_spell(first, _REGION_PREFIX)} {rest}")
     elif kind == "district":
         parts.district.append(f"{_spell(first, _DISTRICT_PREFIX)} {rest}")
+    elif {_key(token) for token in segment} & _DISTRICT_WORDS and {_key(token) for token in segment} & {
+            "округ", "район", "г.о", "м.о"}:
+        parts.district.append(text)
     elif last_kind == "region":
         parts.region.append(" ".join([*segment[:-1], _spell(segment[-1], _REGION_SUFFIX)]))
     elif last_kind == "district":
@@ -238,13 +284,18 @@ def _place_piece(parts: _Parts, segment: list[str]) -> None:
         parts.add_street(" ".join([segment[0], _spell(segment[1], _STREET_SUFFIX), *segment[2:]]))
     elif last_kind == "street":
         parts.street.append(" ".join([*segment[:-1], _spell(segment[-1], _STREET_SUFFIX)]))
-    elif text in FEDERAL_CITIES:
-        parts.region.append(f"г. {text}")
-        parts.place.append(f"г. {text}")
+    elif _federal(text):
+        parts.federal = parts.federal or f"г. {_federal(text)}"
+        parts.place.append(f"г. {_federal(text)}")
+    elif text.lower() in COUNTRY:
+        pass
+    elif len(segment) > 1 and {_key(token) for token in segment[1:]} & _REGION_WORDS:
+        parts.region.append(text)
     elif _NUMBER.match(text) or _HOUSE_ROOM.match(text):
         parts.add_number(text)
-    elif not parts.place and not parts.street and not re.search(r"\d", text):
-        parts.place.append(text)  # «Лесной городок», «Казань»: a settlement typed without its kind
+    elif not parts.place and (not parts.street or parts.house) and not re.search(r"\d", text):
+        # «Лесной городок», «Казань»: a settlement typed without its kind, before the street or after the house.
+        parts.place.append(text)
     else:
         parts.add_street(text)
 
@@ -277,7 +328,7 @@ def parse_address(address: str, index: str = "") -> AddressParts:
         for segment in _split(piece):
             _place_piece(parts, segment)
     return AddressParts(
-        region=", ".join(parts.region),
+        region=", ".join(parts.region) or parts.federal,
         district=", ".join(parts.district),
         place=", ".join(parts.place),
         street=", ".join(parts.street),

@@ -13,11 +13,12 @@ top left corner:
 - the addressee bottom right, in the order of the Russian Post rules, its last
   line 20 mm above the bottom edge, its width at most half the envelope's
   (DL: 105 mm) and starting at the middle or right of it;
-- the coded destination index («индекс места назначения») bottom left, in
-  the nine-segment stencil digits of the standard's template (6 cells 5 x 10 mm
-  on an 8 mm pitch, drawn as thick strokes over the faint template), 10 mm from
-  the left edge and 12 mm from the bottom; the digits are also the last line of
-  the addressee block;
+- the coded destination index («индекс места назначения») bottom left
+  (ГОСТ Р 51506-99, appendix Д): a black bar over each of six cells and the
+  start mark «=» before them, the nine-segment stencil digits (cells 5 x 10 mm
+  on an 8 mm pitch) drawn as thick strokes over the faint template; the start
+  mark 10 mm from the left edge, the cells' foot 12 mm above the bottom; the
+  digits are also the last line of the addressee block;
 - the bottom 15 mm under the addressee left clear for the sorting machines'
   bar code (ISO 11180's reading zone).
 
@@ -104,8 +105,23 @@ def _stroke(pdf: FPDF, x: float, y: float, a: str, b: str) -> None:
     pdf.line(x + ax * CELL_W, y + ay * half, x + bx * CELL_W, y + by * half)
 
 
+BAR_W, BAR_H, BAR_GAP = 6.0, 2.0, 1.5
+
+
 def draw_coded_index(pdf: FPDF, index: str, x: float, y: float) -> None:
-    """The six cells of the stencil at (x, y), the template faint, the digits of ``index`` in thick strokes."""
+    """The coded index block with its first cell at (x, y): the marks, the faint template, the digits.
+
+    As the sorting machines look for it: a black bar above each of the six
+    cells and, one pitch to the left of the first, the start mark «=» (a bar
+    like the others with a bar half as thick under it); the nine-segment
+    template of each cell faint and dashed; the digits of ``index`` drawn over
+    it in thick strokes (left blank for the pen when there is no index).
+    """
+    pdf.set_fill_color(0, 0, 0)
+    bar_y = y - BAR_GAP - BAR_H
+    for cell in range(-1, 6):
+        pdf.rect(x + cell * CELL_PITCH + (CELL_W - BAR_W) / 2, bar_y, BAR_W, BAR_H, style="F")
+    pdf.rect(x - CELL_PITCH + (CELL_W - BAR_W) / 2, bar_y + BAR_H + 1.0, BAR_W, BAR_H / 2, style="F")
     pdf.set_draw_color(170, 170, 170)
     pdf.set_line_width(0.2)
     pdf.set_dash_pattern(dash=0.6, gap=0.6)
@@ -143,18 +159,31 @@ def _draw_envelope(pdf: FPDF, envelope: Envelope, sender: Party, addressee: Part
     lines = envelope_lines(addressee)
     fit_block(pdf, ["Кому:", *lines], x=block_x, y=block_top, width=block_w, max_height=block_bottom - block_top,
               sizes=(15, 14, 13, 12, 11) if large else (13, 12, 11, 10, 9, 8), bottom=True)
-    # The coded index bottom left, clear of the bar-code zone under the addressee.
-    draw_coded_index(pdf, addressee.index.strip(), margin, height - 12.0 - CELL_H - 3.5)
+    # The coded index bottom left (its start mark at the margin), clear of the bar-code zone under the addressee.
+    draw_coded_index(pdf, addressee.index.strip(), margin + CELL_PITCH, height - 12.0 - CELL_H - 3.5)
 
 
 def render_envelope(envelope: Envelope, *, sender: Party, addressee: Party) -> bytes:
     """One page of the envelope's size (PDF); ValueError for Envelope.WINDOW."""
-    if envelope not in SIZES:
-        raise ValueError(f"{envelope} needs no printed envelope: the letter's address shows through the window")
-    width, height = SIZES[envelope]
-    pdf = new_pdf(width, height, title=f"Конверт {envelope.name}")
-    pdf.add_page()
-    _draw_envelope(pdf, envelope, sender, addressee)
+    return render_envelopes([(envelope, addressee)], sender=sender)
+
+
+def render_envelopes(items: Sequence[tuple[Envelope, Party]], *, sender: Party) -> bytes:
+    """Many envelopes in one PDF, a page each of its own size, in the order given; ValueError for a WINDOW.
+
+    The same pages as `render_envelope` one by one, several times faster for a
+    batch: the font is read and embedded once for the whole document instead
+    of once an envelope (about 50 ms each).
+    """
+    for envelope, _addressee in items:
+        if envelope not in SIZES:
+            raise ValueError(f"{envelope} needs no printed envelope: the letter's address shows through the window")
+    first = SIZES[items[0][0]] if items else SIZES[Envelope.DL]
+    pdf = new_pdf(*first, title="Конверты" if len(items) != 1 else f"Конверт {items[0][0].name}")
+    for envelope, addressee in items:
+        width, height = SIZES[envelope]
+        pdf.add_page(orientation="L", format=(height, width))
+        _draw_envelope(pdf, envelope, sender, addressee)
     return output(pdf)
 
 

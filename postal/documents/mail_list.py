@@ -12,11 +12,13 @@ other, stamped, as proof of posting.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
 from postal.documents.address import envelope_lines, parse_address, street_line
-from postal.documents.pdf import SANS, line_count, new_pdf, output
+from postal.documents.pdf import SANS, new_pdf, output, wrap, write_lines
 from postal.documents.types import MailClass, MailList, MailListItem
 
 PAGE_W, PAGE_H = 297.0, 210.0
@@ -25,7 +27,7 @@ TABLE_W = PAGE_W - 2 * MARGIN
 # № п/п, addressee, address with index, ШПИ, weight, notice.
 COLUMNS = (("№ п/п", 12.0), ("Адресат", 62.0), ("Адрес (с индексом)", 112.0), ("ШПИ", 42.0),
            ("Масса, г", 22.0), ("Уведомление", TABLE_W - 12 - 62 - 112 - 42 - 22))
-LINE = 4.6
+LINE = 4.2
 COPIES = ("Экземпляр 1 — для отделения почтовой связи", "Экземпляр 2 — для отправителя")
 
 CLASS_NAMES = {
@@ -50,10 +52,18 @@ def total_weight(mail_list: MailList) -> int:
     return sum(item.weight for item in mail_list.items)
 
 
-def _header(pdf: FPDF, mail_list: MailList, copy: str) -> None:
+def _corner(pdf: FPDF, mail_list: MailList, copy: str, sheet: int) -> None:
+    """The form, the copy and the sheet, top right of every page; on a continuation page, the list's number."""
     pdf.set_font(SANS, "", 8)
     pdf.set_xy(MARGIN, MARGIN - 4)
-    pdf.cell(TABLE_W, 4, f"ф. 103   {copy}", align=Align.R)
+    if sheet > 1:
+        pdf.cell(TABLE_W / 2, 4, f"Список № {mail_list.number} от {mail_list.date:%d.%m.%Y} (продолжение)")
+        pdf.set_xy(MARGIN, MARGIN - 4)
+    pdf.cell(TABLE_W, 4, f"ф. 103   {copy}   лист {sheet}", align=Align.R)
+
+
+def _header(pdf: FPDF, mail_list: MailList, copy: str) -> None:
+    _corner(pdf, mail_list, copy, 1)
     pdf.set_xy(MARGIN, MARGIN + 1)
     pdf.set_font(SANS, "B", 13)
     pdf.cell(TABLE_W, 6, f"СПИСОК № {mail_list.number}", align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -66,6 +76,7 @@ def _header(pdf: FPDF, mail_list: MailList, copy: str) -> None:
     sender = envelope_lines(mail_list.sender)
     rows = [
         ("Вид и категория отправлений:", f"письмо {CLASS_NAMES[mail_list.mail_class]}"),
+        ("Количество отправлений:", str(len(mail_list.items))),
         ("Отправитель:", sender[0] if sender else ""),
         ("Адрес отправителя:", ", ".join(reversed(sender[1:])) if len(sender) > 1 else ""),
     ]
@@ -90,33 +101,31 @@ def _table_head(pdf: FPDF) -> None:
     pdf.set_xy(MARGIN, y + 7)
 
 
-def _row(pdf: FPDF, number: int, item: MailListItem) -> None:
+def _row(pdf: FPDF, number: int, item: MailListItem, new_page: Callable[[], None]) -> None:
     cells = [str(number), item.addressee.name, address_with_index(item), item.tracking_number or "—",
              str(item.weight), "да" if item.notice else "нет"]
     pdf.set_font(SANS, "", 9)
-    height = max(line_count(pdf, width - 2, LINE, text) for (_, width), text in zip(COLUMNS, cells, strict=True))
-    row_h = height * LINE + 2
-    if pdf.get_y() + row_h > PAGE_H - MARGIN - 8:
-        pdf.add_page()
-        pdf.set_xy(MARGIN, MARGIN)
+    wrapped = [wrap(pdf, text, width - 2) for (_, width), text in zip(COLUMNS, cells, strict=True)]
+    row_h = max(len(lines) for lines in wrapped) * LINE + 1.6
+    if pdf.get_y() + row_h > PAGE_H - MARGIN:
+        new_page()
         _table_head(pdf)
+        pdf.set_font(SANS, "", 9)
     y = pdf.get_y()
     x = MARGIN
-    for (_, width), text in zip(COLUMNS, cells, strict=True):
+    for (_, width), lines in zip(COLUMNS, wrapped, strict=True):
         pdf.rect(x, y, width, row_h)
-        align = Align.L if width > 40 and text not in {"да", "нет"} else Align.C
-        pdf.set_xy(x + 1, y + 1)
-        pdf.multi_cell(width - 2, LINE, text, align=align)
+        align = Align.L if width > 40 else Align.C
+        write_lines(pdf, lines, x=x + 1, y=y + 0.8, width=width - 2, height=LINE, align=align)
         x += width
     pdf.set_xy(MARGIN, y + row_h)
 
 
-def _footer(pdf: FPDF, mail_list: MailList) -> None:
+def _footer(pdf: FPDF, mail_list: MailList, new_page: Callable[[], None]) -> None:
     count, weight = len(mail_list.items), total_weight(mail_list)
     notices = sum(1 for item in mail_list.items if item.notice)
-    if pdf.get_y() + 42 > PAGE_H - MARGIN:
-        pdf.add_page()
-        pdf.set_xy(MARGIN, MARGIN)
+    if pdf.get_y() + 40 > PAGE_H - MARGIN:
+        new_page()
     pdf.ln(3)
     pdf.set_font(SANS, "B", 10)
     pdf.set_x(MARGIN)
@@ -141,12 +150,21 @@ def _footer(pdf: FPDF, mail_list: MailList) -> None:
 
 def render_mail_list(mail_list: MailList) -> bytes:
     """The form 103 PDF in two copies, each with the totals (count, weight) and the signature lines."""
-    pdf = new_pdf(PAGE_W, PAGE_H, title=f"Список № {mail_list.number} от {mail_list.date:%d.%m.%Y}")
+    pdf = new_pdf(PAGE_W, PAGE_H, title=f"Список № {mail_list.number} от {mail_list.date:%d.%m.%Y}", bold=True)
     for copy in COPIES:
+        sheet = 1
+
+        def new_page(copy: str = copy) -> None:
+            nonlocal sheet
+            sheet += 1
+            pdf.add_page()
+            _corner(pdf, mail_list, copy, sheet)
+            pdf.set_xy(MARGIN, MARGIN + 1)
+
         pdf.add_page()
         _header(pdf, mail_list, copy)
         _table_head(pdf)
         for number, item in enumerate(mail_list.items, start=1):
-            _row(pdf, number, item)
-        _footer(pdf, mail_list)
+            _row(pdf, number, item, new_page)
+        _footer(pdf, mail_list, new_page)
     return output(pdf)
