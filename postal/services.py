@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import os
 import tempfile
@@ -42,6 +43,8 @@ REGISTERED_KINDS = frozenset({LetterKind.ANSWER} | {kind for kind in LetterKind 
 REGISTERED_CLASSES = (MailClass.REGISTERED, MailClass.REGISTERED_NOTICE)
 # Progress is written every this many letters: one UPDATE, not one per letter.
 PROGRESS_EVERY = 10
+# Letters read and envelopes rendered together: bounds what the build holds besides the writer.
+CHUNK = 50
 
 
 class PostalError(AppealError):
@@ -198,10 +201,11 @@ def batch_letters(batch: Batch) -> QuerySet[PostalLetter]:
 def render_batch(batch_id: int) -> Batch | None:
     """Build the batch's PDF: each letter then its envelope (or the labels sheet at the end), then the lists.
 
-    The letters are read one at a time and appended to the writer, which is
-    written to a temporary file and from there into the storage. Progress
-    goes onto the batch row every PROGRESS_EVERY letters. A batch cancelled
-    meanwhile is left alone.
+    The letters are read CHUNK at a time, each letter's stored PDF opened,
+    appended to the writer and closed, with its envelope page from the
+    chunk's envelopes PDF; the writer goes to a temporary file and from there
+    into the storage. Progress goes onto the batch row every PROGRESS_EVERY
+    letters. A batch cancelled meanwhile is left alone.
     """
     from pypdf import PdfReader, PdfWriter
 
@@ -213,19 +217,19 @@ def render_batch(batch_id: int) -> Batch | None:
     addressees: list[documents.Party] = []
     done = 0
     try:
-        for letter in batch_letters(batch).iterator(chunk_size=100):
-            addressee = addressee_party(letter)
-            addressees.append(addressee)
-            with storages["attachments"].open(letter.pdf_path, "rb") as stored:
-                writer.append(PdfReader(stored))
-            if batch.layout == Batch.Layout.ENVELOPES:
-                envelope = _envelope(letter)
-                if envelope != documents.Envelope.WINDOW:
-                    page = documents.render_envelope(envelope, sender=sender, addressee=addressee)
-                    writer.append(PdfReader(_bytes_io(page)))
-            done += 1
-            if done % PROGRESS_EVERY == 0:
-                if not Batch.objects.filter(pk=batch.pk, status=Batch.Status.BUILDING).update(done=done):
+        letters = batch_letters(batch).iterator(chunk_size=CHUNK)
+        while chunk := list(itertools.islice(letters, CHUNK)):
+            parties = [addressee_party(letter) for letter in chunk]
+            addressees += parties
+            envelopes = _chunk_envelopes(batch, chunk, parties, sender)
+            for letter in chunk:
+                with storages["attachments"].open(letter.pdf_path, "rb") as stored:
+                    writer.append(PdfReader(stored))
+                if letter.pk in envelopes:
+                    writer.add_page(envelopes[letter.pk])
+                done += 1
+                if done % PROGRESS_EVERY == 0 and not Batch.objects.filter(
+                        pk=batch.pk, status=Batch.Status.BUILDING).update(done=done):
                     return None  # cancelled meanwhile
         if batch.layout == Batch.Layout.LABELS and addressees:
             writer.append(PdfReader(_bytes_io(documents.render_labels(sender=sender, addressees=addressees))))
@@ -254,6 +258,27 @@ def render_batch(batch_id: int) -> Batch | None:
                         comment=_("Напечатано в пакете № %(batch)s.") % {"batch": current.pk}) for pk in ids
         ])
     return current
+
+
+def _chunk_envelopes(batch: Batch, chunk: list[PostalLetter], parties: list[documents.Party],
+                     sender: documents.Party) -> dict[int, Any]:
+    """The envelope page of each letter of a chunk that needs one, from one PDF for the chunk.
+
+    render_envelopes embeds the font once for the whole chunk (one envelope
+    at a time costs the font every time); the chunk bounds what is held.
+    """
+    from pypdf import PdfReader
+
+    if batch.layout != Batch.Layout.ENVELOPES:
+        return {}
+    wanted = [(letter, party, _envelope(letter)) for letter, party in zip(chunk, parties, strict=True)]
+    wanted = [(letter, party, envelope) for letter, party, envelope in wanted
+              if envelope != documents.Envelope.WINDOW]
+    if not wanted:
+        return {}
+    pages = PdfReader(_bytes_io(documents.render_envelopes(
+        [(envelope, party) for _letter, party, envelope in wanted], sender=sender))).pages
+    return {letter.pk: page for (letter, _party, _envelope), page in zip(wanted, pages, strict=True)}
 
 
 def _bytes_io(content: bytes) -> Any:
