@@ -9,6 +9,7 @@ written to the access log.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -35,6 +36,8 @@ from postal.forms import BuildBatchForm, DecisionForm, ReturnForm, RollForm, Tra
 from postal.models import Batch, LetterEvent, MailClassDefault
 
 Status = PostalLetter.Status
+APPEAL_NUMBER = re.compile(r"ОГ-\d{4}-\d{6}", re.IGNORECASE)
+TRACKING = re.compile(r"\d{14}")
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -95,7 +98,7 @@ class PostalLetterAdmin(PersonalDataAdmin):
     list_display = ("created_at", "kind", "appeal", "addressee_first_line", "postal_index", "mail_class",
                     "weight", "status", "tracking_number", "pdf_link")
     list_filter = (StateFilter, "kind", "mail_class", ("created_at", admin.DateFieldListFilter))
-    search_fields = ("=appeal__number", "addressee", "=tracking_number")
+    search_fields = ("addressee",)
     search_help_text = _("Точный номер обращения или ШПИ, либо часть имени или адреса адресата.")
     list_select_related = ("appeal",)
     ordering = ("created_at", "pk")
@@ -114,6 +117,17 @@ class PostalLetterAdmin(PersonalDataAdmin):
 
     def log_detail(self, obj: PostalLetter) -> str:
         return gettext("почтовое письмо № %(pk)s: %(kind)s") % {"pk": obj.pk, "kind": obj.get_kind_display()}
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+                           ) -> tuple[QuerySet[Any], bool]:
+        # An appeal's number or a ШПИ is looked up exactly, through its index, and not also as a
+        # part of every address (a scan of the whole queue); anything else is a part of the addressee.
+        term = search_term.strip()
+        if APPEAL_NUMBER.fullmatch(term):
+            return queryset.filter(appeal__number=term.upper()), False
+        if TRACKING.fullmatch(term.replace(" ", "")):
+            return queryset.filter(tracking_number=term.replace(" ", "")), False
+        return super().get_search_results(request, queryset, search_term)
 
     # --- who may change what ---------------------------------------------------------
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
