@@ -30,6 +30,7 @@ from classifiers.models import Institution
 from letters.models import TO_BODY_KINDS, LetterKind, PostalLetter
 from postal import documents
 from postal.models import Batch, BatchItem, LetterEvent, MailClassDefault
+from postal.pdfstream import StreamingPdf
 
 logger = logging.getLogger(__name__)
 
@@ -202,9 +203,10 @@ def render_batch(batch_id: int) -> Batch | None:
     """Build the batch's PDF: each letter then its envelope (or the labels sheet at the end), then the lists.
 
     The letters are read CHUNK at a time, each letter's stored PDF opened,
-    appended to the writer and closed, with its envelope page from the
-    chunk's envelopes PDF; the writer goes to a temporary file and from there
-    into the storage. Progress goes onto the batch row every PROGRESS_EVERY
+    appended to the chunk's writer and closed, with its envelope page from
+    the chunk's envelopes PDF; each chunk is written out to a temporary file
+    at once (postal.pdfstream), so the build holds one chunk, whatever the
+    batch's size; the file then goes into the storage. Progress goes onto the batch row every PROGRESS_EVERY
     letters. A batch cancelled meanwhile is left alone.
     """
     from pypdf import PdfReader, PdfWriter
@@ -213,35 +215,44 @@ def render_batch(batch_id: int) -> Batch | None:
     if batch is None:
         return None
     sender = sender_party()
-    writer = PdfWriter()
     addressees: list[documents.Party] = []
     done = 0
+    fd, temp_name = tempfile.mkstemp(suffix=".pdf")
     try:
-        letters = batch_letters(batch).iterator(chunk_size=CHUNK)
-        while chunk := list(itertools.islice(letters, CHUNK)):
-            parties = [addressee_party(letter) for letter in chunk]
-            addressees += parties
-            envelopes = _chunk_envelopes(batch, chunk, parties, sender)
-            for letter in chunk:
-                with storages["attachments"].open(letter.pdf_path, "rb") as stored:
-                    writer.append(PdfReader(stored))
-                if letter.pk in envelopes:
-                    writer.add_page(envelopes[letter.pk])
-                done += 1
-                if done % PROGRESS_EVERY == 0 and not Batch.objects.filter(
-                        pk=batch.pk, status=Batch.Status.BUILDING).update(done=done):
-                    return None  # cancelled meanwhile
-        if batch.layout == Batch.Layout.LABELS and addressees:
-            writer.append(PdfReader(_bytes_io(documents.render_labels(sender=sender, addressees=addressees))))
-        for mail_list in mail_lists(batch, sender=sender):
-            writer.append(PdfReader(_bytes_io(documents.render_mail_list(mail_list))))
-        pages = len(writer.pages)
-        path = _store_writer(writer, batch)
+        with os.fdopen(fd, "wb") as out:
+            output = StreamingPdf(out)
+            letters = batch_letters(batch).iterator(chunk_size=CHUNK)
+            while chunk := list(itertools.islice(letters, CHUNK)):
+                parties = [addressee_party(letter) for letter in chunk]
+                addressees += parties
+                envelopes = _chunk_envelopes(batch, chunk, parties, sender)
+                part = PdfWriter()
+                for letter in chunk:
+                    with storages["attachments"].open(letter.pdf_path, "rb") as stored:
+                        part.append(PdfReader(stored))
+                    if letter.pk in envelopes:
+                        part.add_page(envelopes[letter.pk])
+                    done += 1
+                    if done % PROGRESS_EVERY == 0 and not Batch.objects.filter(
+                            pk=batch.pk, status=Batch.Status.BUILDING).update(done=done):
+                        return None  # cancelled meanwhile
+                output.add_part(part)  # written out: the next chunk starts from an empty writer
+            part = PdfWriter()
+            if batch.layout == Batch.Layout.LABELS and addressees:
+                part.append(PdfReader(_bytes_io(documents.render_labels(sender=sender, addressees=addressees))))
+            for mail_list in mail_lists(batch, sender=sender):
+                part.append(PdfReader(_bytes_io(documents.render_mail_list(mail_list))))
+            output.add_part(part)
+            output.close()
+        pages = output.page_count
+        path = _store_file(temp_name, batch)
     except Exception as exc:
         logger.exception("postal batch %s: build failed", batch_id)
         Batch.objects.filter(pk=batch_id, status=Batch.Status.BUILDING).update(
             status=Batch.Status.FAILED, error=str(exc)[:2000], done=done)
         return Batch.objects.get(pk=batch_id)
+    finally:
+        os.unlink(temp_name)
     with transaction.atomic():
         current = Batch.objects.select_for_update().get(pk=batch_id)
         if current.status != Batch.Status.BUILDING:
@@ -287,16 +298,10 @@ def _bytes_io(content: bytes) -> Any:
     return io.BytesIO(content)
 
 
-def _store_writer(writer: Any, batch: Batch) -> str:
-    fd, temp_name = tempfile.mkstemp(suffix=".pdf")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            writer.write(out)
-        now = timezone.now()
-        with open(temp_name, "rb") as source:
-            return storages["attachments"].save(f"postal/{now:%Y}/{now:%m}/batch-{batch.pk}.pdf", File(source))
-    finally:
-        os.unlink(temp_name)
+def _store_file(name: str, batch: Batch) -> str:
+    now = timezone.now()
+    with open(name, "rb") as source:
+        return storages["attachments"].save(f"postal/{now:%Y}/{now:%m}/batch-{batch.pk}.pdf", File(source))
 
 
 def mail_lists(batch: Batch, *, sender: documents.Party | None = None) -> list[documents.MailList]:

@@ -30,7 +30,7 @@ def build(user, **kwargs) -> Batch:
 
 def pdf_pages(batch: Batch) -> PdfReader:
     with storages["attachments"].open(batch.pdf_path, "rb") as stored:
-        return PdfReader(io.BytesIO(stored.read()))
+        return PdfReader(io.BytesIO(stored.read()), strict=True)
 
 
 def test_a_new_letter_gets_the_default_class_its_sheets_envelope_and_weight(roles):
