@@ -168,6 +168,8 @@ class PostalLetter(models.Model):
         indexes = [
             # The clerk's queue: letters in one state, oldest first.
             models.Index(fields=["status", "created_at"], name="letters_postal_status_idx"),
+            # The queue in every state (the clerk's «все»), oldest first.
+            models.Index(fields=["created_at", "id"], name="letters_postal_created_idx"),
         ]
         constraints = [
             # A ШПИ identifies one item at Russian Post: never two letters with one number.

@@ -28,9 +28,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from appeals.admin import PersonalDataAdmin
-from appeals.models import AccessLogEntry
+from appeals.models import AccessLogEntry, surname_key
 from appeals.services import access
-from letters.models import PostalLetter
+from letters.models import TO_BODY_KINDS, PostalLetter
 from postal import services
 from postal.forms import BuildBatchForm, DecisionForm, ReturnForm, RollForm, TrackingForm
 from postal.models import Batch, LetterEvent, MailClassDefault
@@ -38,6 +38,8 @@ from postal.models import Batch, LetterEvent, MailClassDefault
 Status = PostalLetter.Status
 APPEAL_NUMBER = re.compile(r"ОГ-\d{4}-\d{6}", re.IGNORECASE)
 TRACKING = re.compile(r"\d{14}")
+BODY_KINDS = [str(kind) for kind in TO_BODY_KINDS]
+SEARCH_LIMIT = 1000  # matches of a search shown at most (a surname's first letters can match thousands)
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -99,11 +101,11 @@ class PostalLetterAdmin(PersonalDataAdmin):
                     "weight", "status", "tracking_number", "pdf_link")
     list_filter = (StateFilter, "kind", "mail_class", ("created_at", admin.DateFieldListFilter))
     search_fields = ("addressee",)
-    search_help_text = _("Точный номер обращения или ШПИ, либо часть имени или адреса адресата.")
+    search_help_text = _("Точный номер обращения или ШПИ, начало фамилии заявителя или часть названия органа.")
     list_select_related = ("appeal",)
     ordering = ("created_at", "pk")
     show_full_result_count = False
-    list_per_page = 100
+    list_per_page = 50
     actions = ["build_batch"]
     editable = ("mail_class", "envelope", "weight", "addressee", "postal_index")
     shown = ("appeal_link", "kind", "status", "addressee_block", "postal_index", "mail_class", "envelope", "weight",
@@ -127,7 +129,15 @@ class PostalLetterAdmin(PersonalDataAdmin):
             return queryset.filter(appeal__number=term.upper()), False
         if TRACKING.fullmatch(term.replace(" ", "")):
             return queryset.filter(tracking_number=term.replace(" ", "")), False
-        return super().get_search_results(request, queryset, search_term)
+        if not term:
+            return queryset, False
+        # Otherwise the start of the citizen's surname, on the appeals' folded-surname index (as the
+        # appeals' list searches), or a part of the addressee of a letter to another body (few rows).
+        citizens = queryset.filter(appeal__surname_key__startswith=surname_key(term)).exclude(kind__in=BODY_KINDS)
+        bodies = queryset.filter(kind__in=BODY_KINDS, addressee__icontains=term)
+        ids = [*citizens.values_list("pk", flat=True)[:SEARCH_LIMIT],
+               *bodies.values_list("pk", flat=True)[:SEARCH_LIMIT]]
+        return queryset.filter(pk__in=ids), False
 
     # --- who may change what ---------------------------------------------------------
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

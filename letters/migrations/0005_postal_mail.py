@@ -66,4 +66,8 @@ class Migration(migrations.Migration):
             model_name='postalletter',
             constraint=models.UniqueConstraint(condition=models.Q(('tracking_number', ''), _negated=True), fields=('tracking_number',), name='letters_postal_tracking_unique'),
         ),
+        migrations.AddIndex(
+            model_name='postalletter',
+            index=models.Index(fields=['created_at', 'id'], name='letters_postal_created_idx'),
+        ),
     ]

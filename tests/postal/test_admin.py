@@ -37,9 +37,13 @@ def test_search_by_appeal_number_and_addressee_and_filter_by_kind_and_class(clie
     client.force_login(roles.clerk)
     number = letters[2].appeal.number
     assert listed(client.get(QUEUE, {"q": number}).content.decode()) == [letters[2].pk]
-    assert listed(client.get(QUEUE, {"q": "Смирновой"}).content.decode()) == [other.pk]
+    assert listed(client.get(QUEUE, {"q": "смирн"}).content.decode()) == [other.pk]  # the surname's start
+    assert listed(client.get(QUEUE, {"q": "Иванов"}).content.decode()) == [letter.pk for letter in letters]
     assert listed(client.get(QUEUE, {"kind__exact": "extension"}).content.decode()) == [other.pk]
     assert listed(client.get(QUEUE, {"mail_class__exact": "simple"}).content.decode()) == [other.pk]
+    body = make_letter(letters[0].appeal, kind=LetterKind.REDIRECT_BODY,
+                       addressee="Министерство науки и высшего образования\nг. Москва, ул. Тверская, д. 11")
+    assert listed(client.get(QUEUE, {"q": "высшего образования"}).content.decode()) == [body.pk]
 
 
 def test_the_letters_pdf_opens_in_the_browser_and_is_logged(client, roles, letters):
