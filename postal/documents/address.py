@@ -207,16 +207,24 @@ class _Parts:
         self.room: list[str] = []
         self.federal = ""  # a federal city typed: the region too, unless a region was typed
 
+    def has_house_number(self) -> bool:
+        return any(piece[:1].isdigit() for piece in self.house)
+
+    def add_house(self, number: str) -> None:
+        """The house's number goes before its corpus or building typed earlier: «8, корп. 2»."""
+        if self.has_house_number():
+            self.house.append(number)
+        else:
+            self.house.insert(0, number)
+
     def add_number(self, text: str) -> None:
         """A bare number: the house, then the flat; «100-25» is both."""
         match = _HOUSE_ROOM.match(text)
-        if match and not self.house:
-            self.house.append(match["house"])
+        if match and not self.has_house_number() and not self.room:
+            self.add_house(match["house"])
             self.room.append(match["room"])
-        elif not self.house:
-            self.house.append(text)
-        elif not self.room:
-            self.room.append(text)
+        elif not self.has_house_number():
+            self.add_house(text)
         else:
             self.room.append(text)
 
@@ -224,7 +232,7 @@ class _Parts:
         """A street, perhaps with its house (and flat) after it: «проспект Победы 100-25»."""
         match = _TRAILING_NUMBER.match(text)
         number = match["number"].split()[0] if match else ""
-        if match and not self.house and (_NUMBER.match(number) or _HOUSE_ROOM.match(number)):
+        if match and not self.has_house_number() and (_NUMBER.match(number) or _HOUSE_ROOM.match(number)):
             self.street.append(match["head"])
             self.add_number(match["number"])
         else:
@@ -249,10 +257,10 @@ def _place_piece(parts: _Parts, segment: list[str]) -> None:
     elif kind == "house":
         match = _HOUSE_ROOM.match(rest)
         if _key(first) in {"д", "дом"} and match and not parts.room:
-            parts.house.append(match["house"])
+            parts.add_house(match["house"])
             parts.room.append(match["room"])
         elif _key(first) in {"д", "дом"}:
-            parts.house.append(rest)
+            parts.add_house(rest)
         else:
             parts.house.append(f"{_spell(first, _HOUSE_PREFIX)} {rest}")
     elif kind == "house_part":
@@ -340,9 +348,13 @@ def parse_address(address: str, index: str = "") -> AddressParts:
 
 def street_line(parts: AddressParts) -> str:
     """«ул. Остоженка, д. 1, кв. 2»: the street, the house and the flat on one line."""
-    house = parts.house
-    if house and house[:1].isdigit():
-        house = f"д. {house}"
+    # «д.» before the house's number, wherever it stands among the corpus and building.
+    pieces = parts.house.split(", ") if parts.house else []
+    for i, piece in enumerate(pieces):
+        if piece[:1].isdigit():
+            pieces[i] = f"д. {piece}"
+            break
+    house = ", ".join(pieces)
     room = parts.room
     if room and room[:1].isdigit():
         room = f"кв. {room}"
