@@ -27,10 +27,13 @@ _REGION_PREFIX = {"респ": "Респ.", "республика": "Респуб
 COUNTRY = {"россия", "рф", "российская федерация", "russia"}
 _CITY_ALIASES = {"спб": "Санкт-Петербург", "с.-петербург": "Санкт-Петербург", "с-петербург": "Санкт-Петербург"}
 _REGION_SUFFIX = {
-    "обл": "обл.", "область": "область", "край": "край", "респ": "Респ.", "республика": "Республика",
-    "ао": "АО", "округ": "округ", "а.о": "а.о.",
+    "обл": "обл.", "область": "область", "области": "области", "край": "край", "края": "края", "респ": "Респ.",
+    "республика": "Республика", "ао": "АО", "округ": "округ", "а.о": "а.о.",
 }
-_DISTRICT_SUFFIX = {"р-н": "р-н", "район": "район", "р-он": "р-он", "м.о": "м.о.", "г.о": "г.о.", "м.р-н": "м.р-н"}
+_DISTRICT_SUFFIX = {
+    "р-н": "р-н", "район": "район", "р-на": "р-на", "района": "района", "р-он": "р-он", "м.о": "м.о.", "г.о": "г.о.",
+    "м.р-н": "м.р-н",
+}
 _DISTRICT_PREFIX = {"р-н": "р-н", "район": "район", "м.о": "м.о.", "г.о": "г.о.", "м.р-н": "м.р-н"}
 _PLACE_PREFIX = {
     "г": "г.", "город": "город", "гор": "гор.", "пос": "пос.", "посёлок": "посёлок", "поселок": "поселок",
@@ -69,7 +72,8 @@ _ALL_KEYWORDS = (_REGION_PREFIX, _REGION_SUFFIX, _DISTRICT_SUFFIX, _DISTRICT_PRE
 FEDERAL_CITIES = ("Москва", "Санкт-Петербург", "Севастополь")
 
 _INDEX = re.compile(r"(?<!\d)\d{6}(?!\d)")
-_ADJECTIVE = re.compile(r"(?:ий|ый|ой|ая|яя|ое|ее|ья|ые|ие)$", re.IGNORECASE)
+# Adjectives in the nominative and the genitive («Красносельского р-на», «Ярославской обл.»).
+_ADJECTIVE = re.compile(r"(?:ий|ый|ой|ая|яя|ое|ее|ья|ые|ие|ого|его|ей)$", re.IGNORECASE)
 # «100-25», «5/2», «12А», «12 А», «7к2»: a house, perhaps with the flat after a dash.
 _NUMBER = re.compile(r"^\d+[\w/.]*$")
 _HOUSE_ROOM = re.compile(r"^(?P<house>\d+[А-Яа-яA-Za-z]?(?:/\d+[А-Яа-яA-Za-z]?)?)-(?P<room>\d+[А-Яа-я]?)$")
@@ -207,16 +211,24 @@ class _Parts:
         self.room: list[str] = []
         self.federal = ""  # a federal city typed: the region too, unless a region was typed
 
+    def has_house_number(self) -> bool:
+        return any(piece[:1].isdigit() for piece in self.house)
+
+    def add_house(self, number: str) -> None:
+        """The house's number goes before its corpus or building typed earlier: «8, корп. 2»."""
+        if self.has_house_number():
+            self.house.append(number)
+        else:
+            self.house.insert(0, number)
+
     def add_number(self, text: str) -> None:
         """A bare number: the house, then the flat; «100-25» is both."""
         match = _HOUSE_ROOM.match(text)
-        if match and not self.house:
-            self.house.append(match["house"])
+        if match and not self.has_house_number() and not self.room:
+            self.add_house(match["house"])
             self.room.append(match["room"])
-        elif not self.house:
-            self.house.append(text)
-        elif not self.room:
-            self.room.append(text)
+        elif not self.has_house_number():
+            self.add_house(text)
         else:
             self.room.append(text)
 
@@ -224,7 +236,7 @@ class _Parts:
         """A street, perhaps with its house (and flat) after it: «проспект Победы 100-25»."""
         match = _TRAILING_NUMBER.match(text)
         number = match["number"].split()[0] if match else ""
-        if match and not self.house and (_NUMBER.match(number) or _HOUSE_ROOM.match(number)):
+        if match and not self.has_house_number() and (_NUMBER.match(number) or _HOUSE_ROOM.match(number)):
             self.street.append(match["head"])
             self.add_number(match["number"])
         else:
@@ -249,10 +261,10 @@ def _place_piece(parts: _Parts, segment: list[str]) -> None:
     elif kind == "house":
         match = _HOUSE_ROOM.match(rest)
         if _key(first) in {"д", "дом"} and match and not parts.room:
-            parts.house.append(match["house"])
+            parts.add_house(match["house"])
             parts.room.append(match["room"])
         elif _key(first) in {"д", "дом"}:
-            parts.house.append(rest)
+            parts.add_house(rest)
         else:
             parts.house.append(f"{_spell(first, _HOUSE_PREFIX)} {rest}")
     elif kind == "house_part":
@@ -340,9 +352,13 @@ def parse_address(address: str, index: str = "") -> AddressParts:
 
 def street_line(parts: AddressParts) -> str:
     """«ул. Остоженка, д. 1, кв. 2»: the street, the house and the flat on one line."""
-    house = parts.house
-    if house and house[:1].isdigit():
-        house = f"д. {house}"
+    # «д.» before the house's number, wherever it stands among the corpus and building.
+    pieces = parts.house.split(", ") if parts.house else []
+    for i, piece in enumerate(pieces):
+        if piece[:1].isdigit():
+            pieces[i] = f"д. {piece}"
+            break
+    house = ", ".join(pieces)
     room = parts.room
     if room and room[:1].isdigit():
         room = f"кв. {room}"

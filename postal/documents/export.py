@@ -15,6 +15,7 @@ grams; index-to six digits.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import xlsxwriter
@@ -90,7 +91,9 @@ def export_xlsx(mail_list: MailList) -> bytes:
     """One sheet, the header then the rows; the index and the ШПИ-like values kept as text."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
-    workbook.set_properties({"title": f"Список № {mail_list.number}", "created": None})
+    # The list's date as the creation time: the same list gives the same file.
+    created = dt.datetime.combine(mail_list.date, dt.time(), tzinfo=dt.UTC)
+    workbook.set_properties({"title": f"Список № {mail_list.number}", "created": created})
     sheet = workbook.add_worksheet("Отправка")
     bold = workbook.add_format({"bold": True})
     text = workbook.add_format({"num_format": "@"})

@@ -44,3 +44,24 @@ def test_the_list_and_its_exports_render():
     assert documents.export_csv(mail_list).startswith(b"\xef\xbb\xbf")
     assert documents.export_xlsx(mail_list).startswith(b"PK")
     assert documents.page_count(documents.render_labels(sender=SENDER, addressees=[ADDRESSEE] * 15)) == 2
+
+
+def test_rendering_again_gives_the_same_bytes():
+    mail_list = MailList("1", dt.date(2026, 3, 10), SENDER, MailClass.REGISTERED,
+                         [MailListItem(ADDRESSEE, "14001293402154", 15, False)])
+    for render in (
+        lambda: documents.render_envelope(Envelope.C5, sender=SENDER, addressee=ADDRESSEE),
+        lambda: documents.render_labels(sender=SENDER, addressees=[ADDRESSEE] * 3),
+        lambda: documents.render_mail_list(mail_list),
+        lambda: documents.export_xlsx(mail_list),
+    ):
+        assert render() == render()
+
+
+def test_an_empty_list_still_renders_its_heading_and_zero_totals():
+    from tests.postal.documents.conftest import text_of
+
+    mail_list = MailList("7", dt.date(2026, 3, 10), SENDER, MailClass.SIMPLE, [])
+    text = text_of(documents.render_mail_list(mail_list))
+    assert "СПИСОК № 7" in text and "Итого: отправлений 0, общая масса 0 г" in text
+    assert documents.export_rows(mail_list) == []
