@@ -10,7 +10,7 @@ written to the access log.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,7 +18,15 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import storages
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -42,7 +50,10 @@ BODY_KINDS = [str(kind) for kind in TO_BODY_KINDS]
 SEARCH_LIMIT = 1000  # matches of a search shown at most (a surname's first letters can match thousands)
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
+
+
+def _no_store(response: ResponseT) -> ResponseT:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -55,7 +66,7 @@ def _log_letters(request: HttpRequest, letters: list[PostalLetter], detail: str)
     for letter in letters:
         if letter.appeal_id not in seen:
             seen.add(letter.appeal_id)
-            rows.append(AccessLogEntry(user=request.user, appeal_id=letter.appeal_id,
+            rows.append(AccessLogEntry(user=request.user, appeal_id=letter.appeal_id,  # type: ignore[misc]
                                        action=AccessLogEntry.Action.DOWNLOAD, detail=detail[:300]))
     AccessLogEntry.objects.bulk_create(rows)
 
@@ -256,7 +267,7 @@ class PostalLetterAdmin(PersonalDataAdmin):
             raise PermissionDenied
         return get_object_or_404(self.get_queryset(request).select_related("appeal"), pk=letter_id)
 
-    def pdf_view(self, request: HttpRequest, letter_id: int) -> HttpResponse:
+    def pdf_view(self, request: HttpRequest, letter_id: int) -> HttpResponseBase:
         """The letter's PDF, inline: it opens in the browser's viewer to read or print."""
         letter = self._letter(request, letter_id)
         try:
@@ -441,7 +452,7 @@ class BatchAdmin(admin.ModelAdmin):
                              "done": batch.done, "total": batch.total, "percent": batch.percent,
                              "error": batch.error})
 
-    def pdf_view(self, request: HttpRequest, batch_id: int) -> HttpResponse:
+    def pdf_view(self, request: HttpRequest, batch_id: int) -> HttpResponseBase:
         """The stored batch PDF: printing again serves the same file."""
         batch = self._batch(request, batch_id)
         if not batch.pdf_path:

@@ -12,7 +12,7 @@ by pypdf's own objects' write_to_stream; only the references are renumbered.
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from pypdf import PdfWriter
 from pypdf.generic import (
@@ -43,19 +43,19 @@ class StreamingPdf:
     def add_part(self, writer: PdfWriter) -> None:
         """Write every object of the part's writer except its page tree, catalogue and info."""
         info = getattr(writer, "_info_obj", None)
-        skip = {writer.root_object.indirect_reference.idnum, writer._pages.idnum,
-                info.indirect_reference.idnum if info is not None else None}
-        page_ids = {page.indirect_reference.idnum for page in writer.pages}
+        skip = {_number(writer.root_object), writer._pages.idnum, _number(info) if info is not None else None}
+        page_ids = {_number(page) for page in writer.pages}
         base = self.next_id - 1  # the part's object n becomes base + n
         for number, obj in enumerate(writer._objects, start=1):
             if obj is None or number in skip:
                 continue
             if number in page_ids:
-                obj = DictionaryObject(obj)  # a shallow copy: the page's parent is the batch's tree
+                # A shallow copy: the page's parent is the batch's tree.
+                obj = DictionaryObject(cast(DictionaryObject, obj))
                 # A reference out of the part: serialising adds base back, so it names PAGES_ID.
                 obj[NameObject("/Parent")] = IndirectObject(PAGES_ID - base, 0, writer)
             self._write_object(base + number, obj, base)
-        self.page_ids += [base + page.indirect_reference.idnum for page in writer.pages]
+        self.page_ids += [base + _number(page) for page in writer.pages]
         self.next_id = base + len(writer._objects) + 1
 
     def _write_object(self, number: int, obj: Any, base: int) -> None:
@@ -79,6 +79,13 @@ class StreamingPdf:
             lines.append(f"{offset:010d} 00000 n \n" if offset is not None else "0000000000 65535 f \n")
         self.out.write("".join(lines).encode())
         self.out.write(f"trailer\n<< /Size {size} /Root {CATALOG_ID} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+
+
+def _number(obj: Any) -> int:
+    """The object's number in its writer (every object a writer holds has one)."""
+    reference = obj.indirect_reference
+    assert reference is not None, "an object of a writer without a number"
+    return int(reference.idnum)
 
 
 def _serialise(out: IO[bytes], obj: Any, base: int) -> None:

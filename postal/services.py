@@ -399,7 +399,7 @@ def _set_tracking(letter: PostalLetter, user: Any, number: str, *, confirmed: bo
     if PostalLetter.objects.filter(tracking_number=number).exclude(pk=letter.pk).exists():
         raise PostalError(_("ШПИ %(number)s уже присвоен другому письму.") % {"number": number})
     PostalLetter.objects.filter(pk=letter.pk).update(tracking_number=number)
-    data = {"tracking_number": number, "previous": letter.tracking_number}
+    data: dict[str, Any] = {"tracking_number": number, "previous": letter.tracking_number}
     comment = _("Присвоен ШПИ %(number)s.") % {"number": number}
     if int(number[13]) != expected:
         data["check_digit_confirmed"] = True
