@@ -194,12 +194,8 @@ class PostalLetterAdmin(PersonalDataAdmin):
 
     @admin.display(description=_("обращение"))
     def appeal_link(self, obj: PostalLetter) -> str:
-        appeal = obj.appeal
-        label = f"№ {appeal.number}"
-        if self._request is not None and access.can_see(self._request.user, appeal):
-            url = reverse("admin:appeals_appeal_change", args=[appeal.pk])
-            return format_html('<a href="{}">{}</a>', url, label)
-        return label
+        # The link to the appeal's page is above, for those who may open it (change_view).
+        return f"№ {obj.appeal.number}"
 
     @admin.display(description=_("адресный блок"))
     def addressee_block(self, obj: PostalLetter) -> str:
@@ -229,15 +225,8 @@ class PostalLetterAdmin(PersonalDataAdmin):
              for event in events))
         return format_html('<table class="postal-history">{}</table>', rows) if rows else "—"
 
-    _request: HttpRequest | None = None
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        self._request = request
-        return super().get_form(request, obj, change=change, **kwargs)
-
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        self._request = request
         letter = self.get_object(request, unquote(object_id))
         extra = dict(extra_context or {})
         if letter is not None:
@@ -247,6 +236,8 @@ class PostalLetterAdmin(PersonalDataAdmin):
                                          and letter.status not in (Status.SENT, Status.RETURNED))
             extra["can_decide"] = (letter.status == Status.RETURNED and letter.return_settled_at is None
                                    and can_decide(user, letter))
+            extra["appeal_url"] = (reverse("admin:appeals_appeal_change", args=[letter.appeal_id])
+                                   if access.can_see(user, letter.appeal) else "")
         return super().change_view(request, object_id, form_url, extra)
 
     # --- the custom pages --------------------------------------------------------------

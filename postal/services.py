@@ -100,7 +100,8 @@ def update_letter(letter: PostalLetter, user: Any, *, mail_class: str, envelope:
         before = {name: getattr(current, name) for name in ("mail_class", "envelope", "weight", "addressee",
                                                              "postal_index")}
         if weight is None and current.sheets:
-            weight = documents.estimate_weight(current.sheets, documents.Envelope(envelope or "dl"))
+            chosen = documents.Envelope(envelope) if envelope else documents.envelope_for_sheets(current.sheets)
+            weight = documents.estimate_weight(current.sheets, chosen)
         current.mail_class, current.envelope, current.weight = mail_class, envelope, weight
         current.addressee, current.postal_index = addressee, postal_index
         after = {name: getattr(current, name) for name in before}
