@@ -137,12 +137,17 @@ def make_data(batch_letters: int, list_letters: int, seed: int) -> dict[str, Any
             appeal=appeal, kind=LetterKind.ANSWER, subject="Ответ на обращение", text="…",
             addressee="\n".join(letter_services.citizen_addressee(appeal)), postal_index=appeal.postal_index,
             pdf_path=letter_services.store_pdf(pdfs[appeal.pk])))
+    # The list's letters belong to appeals of their own, as in a real queue (about one each): cloned in SQL
+    # from the first appeal with a new number and a surname from the list (its folded key too).
+    list_appeal_ids = clone_appeals(appeals[0], max(1, list_letters), surnames, rng)
+    list_appeals = {a.pk: a for a in Appeal.objects.filter(pk__in=list_appeal_ids).only(
+        "pk", "last_name", "address", "postal_index")}
     # The list's letters: in bulk (no PDF files: the list does not open them), over three years.
     now = timezone.now()
     path = letters[0].pdf_path if letters else "letters/none.pdf"
     rows = []
     for n in range(list_letters):
-        appeal = appeals[n % len(appeals)]
+        appeal = list_appeals[list_appeal_ids[n % len(list_appeal_ids)]]
         queued = n % 50 == 0
         rows.append(PostalLetter(
             appeal=appeal, kind=rng.choice([LetterKind.ANSWER, LetterKind.REGISTERED, LetterKind.EXTENSION]),
@@ -165,6 +170,31 @@ def make_data(batch_letters: int, list_letters: int, seed: int) -> dict[str, Any
     return {"appeals": len(appeals), "batch_letters": len(letters), "list_letters": list_letters,
             "render_s": round(rendered_at - started, 1), "total_s": round(time.monotonic() - started, 1),
             "letter_pdf_bytes": len(next(iter(pdfs.values())))}
+
+
+def clone_appeals(template: Any, count: int, surnames: list[str], rng: random.Random) -> list[int]:
+    """`count` copies of the template appeal in one INSERT ... SELECT: numbers of the previous year."""
+    from django.db import connection
+
+    from appeals.models import Appeal, surname_key
+
+    year = template.year - 1
+    columns = [f.column for f in Appeal._meta.concrete_fields if f.column not in {
+        "id", "number", "year", "sequence", "last_name", "surname_key"}]
+    names = [(name, surname_key(name)) for name in surnames]
+    cases_name = " ".join(f"WHEN {i} THEN %s" for i in range(len(names)))
+    sql = (
+        f'INSERT INTO appeals_appeal (number, year, sequence, last_name, surname_key, {", ".join(columns)}) '
+        f"SELECT 'ОГ-{year}-' || lpad(g::text, 6, '0'), {year}, g, "
+        f"CASE g %% {len(names)} {cases_name} END, CASE g %% {len(names)} {cases_name} END, "
+        f'{", ".join(columns)} FROM appeals_appeal, generate_series(1, %s) AS g WHERE id = %s RETURNING id'
+    )
+    params = [n for n, _k in names] + [k for _n, k in names] + [count, template.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    rng.shuffle(ids)
+    return ids
 
 
 def start_worker(env: dict[str, str], log_dir: Path, name: str) -> common.Proc:
