@@ -170,6 +170,9 @@ class PostalLetter(models.Model):
             models.Index(fields=["status", "created_at"], name="letters_postal_status_idx"),
             # The queue in every state (the clerk's «все»), oldest first.
             models.Index(fields=["created_at", "id"], name="letters_postal_created_idx"),
+            # The few letters to other bodies, searched by a part of their addressee.
+            models.Index(fields=["created_at"], name="letters_postal_body_idx",
+                         condition=models.Q(kind__in=sorted(TO_BODY_KINDS))),
         ]
         constraints = [
             # A ШПИ identifies one item at Russian Post: never two letters with one number.

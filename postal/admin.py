@@ -146,8 +146,9 @@ class PostalLetterAdmin(PersonalDataAdmin):
         # appeals' list searches), or a part of the addressee of a letter to another body (few rows).
         citizens = queryset.filter(appeal__surname_key__startswith=surname_key(term)).exclude(kind__in=BODY_KINDS)
         bodies = queryset.filter(kind__in=BODY_KINDS, addressee__icontains=term)
-        ids = [*citizens.values_list("pk", flat=True)[:SEARCH_LIMIT],
-               *bodies.values_list("pk", flat=True)[:SEARCH_LIMIT]]
+        # Unordered: the first SEARCH_LIMIT matches found end the scan; the page sorts what it shows.
+        ids = [*citizens.order_by().values_list("pk", flat=True)[:SEARCH_LIMIT],
+               *bodies.order_by().values_list("pk", flat=True)[:SEARCH_LIMIT]]
         return queryset.filter(pk__in=ids), False
 
     # --- who may change what ---------------------------------------------------------

@@ -70,4 +70,8 @@ class Migration(migrations.Migration):
             model_name='postalletter',
             index=models.Index(fields=['created_at', 'id'], name='letters_postal_created_idx'),
         ),
+        migrations.AddIndex(
+            model_name='postalletter',
+            index=models.Index(condition=models.Q(('kind__in', ['art11_part1_forward', 'copies_body', 'documents_request', 'redirect_body'])), fields=['created_at'], name='letters_postal_body_idx'),
+        ),
     ]
