@@ -18,7 +18,7 @@ Steps (bench/README.md, section 8, explains the method and the targets):
     plus the same envelope pages by postal.documents.render_envelopes, written to a temporary file;
  5. the print queue's list as the clerk (Django test client in this process, the bench database): the
     default (waiting letters), all states, a search by appeal number, by surname, a filter by mail class;
-    5 warm-up + `--requests` timed requests each, p50/p95;
+    5 warm-up + `--requests` timed requests each, p50/p95, and the other processes' CPU meanwhile;
  6. a summary, and bench/results/postal-<date>.json.
 """
 
@@ -301,7 +301,9 @@ def run_list(requests_count: int) -> dict[str, Any]:
         "search surname": lambda n: {"state": "all", "q": ["Иванова", "Петров", "Смирнова"][n % 3]},
         "filter registered": lambda n: {"state": "all", "mail_class__exact": "registered"},
     }
-    results = {}
+    results: dict[str, Any] = {}
+    sampler = Sampler(os.getpid(), {os.getpid()})
+    sampler.start()
     for name, params in views.items():
         times = []
         for n in range(5 + requests_count):
@@ -313,6 +315,7 @@ def run_list(requests_count: int) -> dict[str, Any]:
             if n >= 5:
                 times.append(took)
         results[name] = {**common.latency_summary(times), "p95_ms": round(1000 * common.percentile(times, 95), 1)}
+    results["noise"] = sampler.finish()
     return results
 
 
