@@ -416,6 +416,7 @@ class BatchAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request), "opts": self.opts, "original": batch, "batch": batch,
             "title": str(batch), "items": items, "roll_form": RollForm(), "may_work": self._may_work(request),
             "has_registered": batch.items.filter(letter__mail_class__in=services.REGISTERED_CLASSES).exists(),
+            "stalled": services.is_stalled(batch),
         }
         return TemplateResponse(request, self.change_form_template, context)
 

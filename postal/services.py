@@ -46,6 +46,8 @@ REGISTERED_CLASSES = (MailClass.REGISTERED, MailClass.REGISTERED_NOTICE)
 PROGRESS_EVERY = 10
 # Letters read and envelopes rendered together: bounds what the build holds besides the writer.
 CHUNK = 50
+# A build that has not started after this long is offered to the clerk to start again.
+STALLED_AFTER = dt.timedelta(minutes=2)
 
 
 class PostalError(AppealError):
@@ -157,6 +159,12 @@ def queue_render(batch_id: int) -> None:
         render_batch_task.delay(batch_id)
     except Exception:  # a broker outage: the batch page offers to build again
         logger.exception("postal batch %s: the build could not be queued", batch_id)
+
+
+def is_stalled(batch: Batch, *, now: dt.datetime | None = None) -> bool:
+    """A batch still «собирается» with nothing done after STALLED_AFTER: its task was lost (a broker outage)."""
+    now = now or timezone.now()
+    return batch.status == Batch.Status.BUILDING and batch.done == 0 and now - batch.created_at > STALLED_AFTER
 
 
 def rebuild_batch(batch: Batch, user: Any) -> Batch:

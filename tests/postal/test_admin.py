@@ -183,3 +183,23 @@ def test_an_executor_of_another_department_gets_nothing_of_a_postal_letter(clien
     response = client.post(url, {"decision": "resend", "addressee": letter.addressee, "postal_index": "119034"})
     assert response.status_code == 302
     assert PostalLetter.objects.get(resent_from=letter).status == PostalLetter.Status.QUEUED
+
+
+def test_a_build_lost_with_the_broker_is_offered_again_and_runs(client, roles, letters, monkeypatch):
+    def broker_down(batch_id: int) -> None:
+        raise OSError("Connection refused")
+
+    monkeypatch.setattr("postal.tasks.render_batch_task.delay", broker_down)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        batch = services.build_batch(roles.clerk)  # the request still succeeds; the task is lost
+    client.force_login(roles.clerk)
+    page = reverse("admin:postal_batch_change", args=[batch.pk])
+    assert "batch-stalled" not in client.get(page).content.decode()  # not yet: it may just be queued
+    Batch.objects.filter(pk=batch.pk).update(created_at=batch.created_at - services.STALLED_AFTER)
+    html = client.get(page).content.decode()
+    assert "batch-stalled" in html and reverse("admin:postal_batch_step", args=[batch.pk, "rebuild"]) in html
+    monkeypatch.undo()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert client.post(reverse("admin:postal_batch_step", args=[batch.pk, "rebuild"])).status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.READY and batch.done == len(letters)
