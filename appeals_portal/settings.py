@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "outbox",
     "letters",
     "appeals",
+    "postal",
     "feedback",
     # Staff sign-in: lockout of repeated failures, the second factor. The
     # accounts app comes after them: its admin replaces theirs and Django's

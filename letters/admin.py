@@ -1,4 +1,4 @@
-"""Admin: the letter templates (edited by the administrator) and the read-only print queue."""
+"""Admin: the letter templates, edited by the administrator."""
 
 from __future__ import annotations
 
@@ -10,14 +10,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from appeals.admin import PersonalDataAdmin
-from appeals.models import AccessLogEntry
-from appeals.services import access
 from letters.defaults import SHIPPED
-from letters.models import LetterTemplate, PostalLetter
+from letters.models import LetterTemplate
 from letters.templating import variables_help
 
 
@@ -79,32 +75,4 @@ class LetterTemplateAdmin(admin.ModelAdmin):
         )
 
 
-@admin.register(PostalLetter)
-class PostalLetterAdmin(PersonalDataAdmin):
-    """The clerk's print queue, read-only: printing and dispatch come with their own screens.
-
-    The clerks see every letter (they print and post them all); everyone else
-    the letters of the appeals they may see. Each letter's page is logged.
-    """
-
-    list_display = ("created_at", "kind", "appeal", "addressee_first_line", "postal_index", "status", "tracking_number")
-    list_filter = ("status", "kind")
-    search_fields = ("=appeal__number", "=tracking_number")
-    list_select_related = ("appeal",)
-    raw_id_fields = ("appeal",)
-    show_full_result_count = False
-    readonly_fields = (
-        "appeal", "kind", "addressee", "postal_index", "subject", "text", "pdf_path", "status", "created_at",
-        "printed_at", "sent_at", "tracking_number",
-    )
-    log_action = AccessLogEntry.Action.VIEW_LETTER
-
-    def scope(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return access.visible_postal_letters(request.user, queryset)
-
-    def log_detail(self, obj: PostalLetter) -> str:
-        return gettext("почтовое письмо № %(pk)s: %(kind)s") % {"pk": obj.pk, "kind": obj.get_kind_display()}
-
-    @admin.display(description=_("адресат"))
-    def addressee_first_line(self, obj: PostalLetter) -> str:
-        return obj.addressee.splitlines()[0] if obj.addressee else ""
+# The print queue (PostalLetter's admin) is the postal app's: postal/admin.py.

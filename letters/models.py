@@ -105,8 +105,32 @@ class PostalLetter(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("ожидает печати")
+        BATCHED = "batched", _("в пакете на печать")
         PRINTED = "printed", _("напечатано")
         SENT = "sent", _("отправлено")
+        RETURNED = "returned", _("вернулось")
+
+    # The values are those of postal.documents.MailClass / Envelope (letters
+    # does not import postal: the print room is a capability on top of it).
+    class MailClass(models.TextChoices):
+        SIMPLE = "simple", _("простое")
+        REGISTERED = "registered", _("заказное")
+        REGISTERED_NOTICE = "registered_notice", _("заказное с уведомлением о вручении")
+
+    class Envelope(models.TextChoices):
+        DL = "dl", _("DL (110×220 мм)")
+        C5 = "c5", _("C5 (162×229 мм)")
+        C4 = "c4", _("C4 (229×324 мм)")
+        WINDOW = "window", _("DL с окном (без печатного конверта)")
+
+    class ReturnReason(models.TextChoices):
+        EXPIRED = "expired", _("истёк срок хранения")
+        NOT_FOUND = "not_found", _("адресат не найден")
+        NO_ADDRESS = "no_address", _("адрес не существует или указан неверно")
+        REFUSED = "refused", _("отказ адресата от получения")
+        MOVED = "moved", _("адресат выбыл")
+        DIED = "died", _("смерть адресата")
+        OTHER = "other", _("другая причина")
 
     appeal = models.ForeignKey(
         "appeals.Appeal", verbose_name=_("обращение"), on_delete=models.PROTECT, related_name="postal_letters"
@@ -122,6 +146,21 @@ class PostalLetter(models.Model):
     printed_at = models.DateTimeField(_("напечатано"), null=True, blank=True)
     sent_at = models.DateTimeField(_("отправлено"), null=True, blank=True)
     tracking_number = models.CharField(_("ШПИ"), max_length=32, blank=True)
+    mail_class = models.CharField(
+        _("вид отправления"), max_length=20, choices=MailClass.choices, default=MailClass.REGISTERED
+    )
+    sheets = models.PositiveSmallIntegerField(_("листов"), null=True, blank=True)
+    envelope = models.CharField(_("конверт"), max_length=8, choices=Envelope.choices, blank=True)
+    weight = models.PositiveIntegerField(_("масса, г"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("вернулось"), null=True, blank=True)
+    return_reason = models.CharField(_("причина возврата"), max_length=16, choices=ReturnReason.choices, blank=True)
+    return_note = models.CharField(_("отметка о возврате"), max_length=500, blank=True)
+    # The official's decision on a returned letter: sent again (resent_as) or answered another way.
+    return_settled_at = models.DateTimeField(_("решение по возврату принято"), null=True, blank=True)
+    resent_from = models.ForeignKey(
+        "self", verbose_name=_("повторная отправка письма"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="resent_as",
+    )
 
     class Meta:
         verbose_name = _("почтовое письмо")
@@ -130,6 +169,18 @@ class PostalLetter(models.Model):
         indexes = [
             # The clerk's queue: letters in one state, oldest first.
             models.Index(fields=["status", "created_at"], name="letters_postal_status_idx"),
+            # The queue in every state (the clerk's «все»), oldest first.
+            models.Index(fields=["created_at", "id"], name="letters_postal_created_idx"),
+            # The few letters to other bodies, searched by a part of their addressee.
+            models.Index(fields=["created_at"], name="letters_postal_body_idx",
+                         condition=models.Q(kind__in=sorted(TO_BODY_KINDS))),
+        ]
+        constraints = [
+            # A ШПИ identifies one item at Russian Post: never two letters with one number.
+            models.UniqueConstraint(
+                fields=["tracking_number"], condition=~models.Q(tracking_number=""),
+                name="letters_postal_tracking_unique",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -59,7 +59,10 @@ from feedback import services as feedback
 from feedback.models import SatisfactionRequest
 from letters.models import LetterTemplate, PostalLetter
 from outbox.models import OutgoingMessage
+from postal import services as postal_services
+from postal.models import Batch, MailClassDefault
 from tests.factories import make_pdf, upload
+from tests.postal.conftest import make_letter
 from tests.roles import Roles, external_body, make_appeal
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +157,43 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
         "change":                     row(LOGGED, 404,      LOGGED,   LOGGED, LOGGED, 403,       403),
         "history":                    row(LOGGED, 404,      LOGGED,   LOGGED, LOGGED, 404,       404),
         "delete":                     every(403),
-        "action:delete_selected":     row(200,    200,      200,      200,   200,  403,          403),
+        # The clerk has an action (build_batch), so an action not offered is refused with a redirect.
+        "action:delete_selected":     row(200,    200,      200,      200,   302,  403,          403),
+        # Issue 9: the clerk builds a batch from the selected letters (a redirect to the batch's form).
+        "action:build_batch":         row(200,    200,      200,      200,   RAN,  403,          403),
+        # The letter's PDF opens in the browser: for those who may see the letter, logged.
+        "url:letters_postalletter_pdf": row(LOGGED, 404,    LOGGED,   LOGGED, LOGGED, 403,       403),
+        # The clerk's forms (ШПИ, a return) name the letter by its number only.
+        "url:letters_postalletter_tracking": row(403, 404,  403,      403,   200,  403,          403),
+        "url:letters_postalletter_return": row(403, 404,    403,      403,   200,  403,          403),
+        # The official's decision on a return; the letter has not come back, so back to its page.
+        "url:letters_postalletter_decide": row(403, 404,    302,      302,   403,  403,          403),
+    },
+    # Issue 9: batches hold letters of every department; the clerks' only. Their pages name appeals by
+    # number; the files (the batch PDF, the form 103 list, the «Отправка» export) are logged per appeal.
+    "postal.Batch": {
+        "changelist":                 row(403,    403,      403,      403,   200,  403,          403),
+        "add":                        row(403,    403,      403,      403,   200,  403,          403),
+        "change":                     row(403,    403,      403,      403,   200,  403,          403),
+        "history":                    row(403,    403,      403,      403,   200,  403,          403),
+        "delete":                     every(403),
+        "action:delete_selected":     row(403,    403,      403,      403,   200,  403,          403),
+        "url:postal_batch_progress":  row(403,    403,      403,      403,   200,  403,          403),
+        "url:postal_batch_pdf":       row(403,    403,      403,      403,   LOGGED, 403,        403),
+        "url:postal_batch_list":      row(403,    403,      403,      403,   LOGGED, 403,        403),
+        "url:postal_batch_export":    row(403,    403,      403,      403,   LOGGED, 403,        403),
+        "url:postal_batch_number":    row(403,    403,      403,      403,   200,  403,          403),
+        # A step is a POST; a GET goes back to the batch's page.
+        "url:postal_batch_step":      row(403,    403,      403,      403,   302,  403,          403),
+    },
+    # The default mail class per kind of letter: the administrator's table.
+    "postal.MailClassDefault": {
+        "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
+        "add":                        every(403),
+        "change":                     row(403,    403,      403,      403,   403,  200,          403),
+        "history":                    row(403,    403,      403,      403,   403,  200,          403),
+        "delete":                     every(403),
+        "action:delete_selected":     row(403,    403,      403,      403,   403,  200,          403),
     },
     # The administrator operates the mail: delivery metadata only, never the address or the text.
     "outbox.OutgoingMessage": {
@@ -331,6 +370,7 @@ class WorldB:
     enclosure: AnswerFile
     message: OutgoingMessage
     letter: PostalLetter
+    batch: Batch
     log_entry: AccessLogEntry
     roles: Roles
 
@@ -369,10 +409,16 @@ def world(roles: Roles) -> WorldB:
     message.save(update_fields=["last_error"])
     log_entry = AccessLogEntry.objects.create(user=roles.executor_b, appeal=appeal, action="download",
                                               detail=attachment.original_name)
+    letter = PostalLetter.objects.get(appeal=postal_appeal, kind="answer")
+    # The clerk's batch of another postal letter of department B (issue 9), built as the clerk would;
+    # the answer stays in the queue for the queue's action.
+    other = make_letter(postal_appeal, kind="extension", addressee=letter.addressee, text=ANSWER_TEXT)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        batch = postal_services.build_batch(roles.clerk, letter_ids=[other.pk])
     return WorldB(
         appeal=appeal, postal_appeal=postal_appeal, attachment=attachment,
         enclosure=AnswerFile.objects.get(answer__appeal=appeal), message=message,
-        letter=PostalLetter.objects.get(appeal=postal_appeal, kind="answer"), log_entry=log_entry, roles=roles,
+        letter=letter, log_entry=log_entry, roles=roles, batch=batch,
     )
 
 
@@ -405,6 +451,8 @@ def objects_of_b(world: WorldB) -> dict[str, Model]:
                                                            failures_since_start=3),
         "axes.AccessFailureLog": AccessFailureLog.objects.create(**SIGN_IN_RECORD, locked_out=False),
         "axes.AccessLog": AccessLog.objects.create(**SIGN_IN_RECORD),
+        "postal.Batch": world.batch,
+        "postal.MailClassDefault": MailClassDefault.objects.get(kind="answer"),
     }
 
 
@@ -422,6 +470,10 @@ def url_arguments(world: WorldB, obj: Model) -> dict[str, Any]:
         "file_id": world.enclosure.pk,
         "code": "extend",
         "object_id": obj.pk,  # feedback's review page
+        "letter_id": world.letter.pk,
+        "batch_id": world.batch.pk,
+        "fmt": "csv",
+        "step": "dispatch",
     }
 
 

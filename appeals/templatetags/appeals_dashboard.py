@@ -8,13 +8,14 @@ from datetime import datetime
 
 from django import template
 from django.db.models import QuerySet
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from appeals.models import Appeal
 from appeals.services import access, worklists
+from letters.models import PostalLetter
 
 register = template.Library()
 
@@ -54,7 +55,22 @@ def appeals_attention(context: template.Context) -> list[Flag]:
     appeals = access.visible_appeals(user)
     now = timezone.now()
     changelist = reverse("admin:appeals_appeal_changelist")
-    return [
+    flags = [
         Flag(key=key, title=str(title), count=count(appeals, now).count(), url=f"{changelist}?attention={key}")
         for key, title, count in FLAGS
     ]
+    returned = returned_letters_flag(appeals)
+    return flags + ([returned] if returned is not None else [])
+
+
+def returned_letters_flag(appeals: QuerySet[Appeal]) -> Flag | None:
+    """Postal letters of the user's appeals that came back undelivered and wait for a decision (issue 9 item 7)."""
+    returned = PostalLetter.objects.filter(
+        status=PostalLetter.Status.RETURNED, return_settled_at__isnull=True, appeal__in=appeals)
+    try:
+        # The print queue's list (the postal app registers it) filtered to those letters.
+        url = reverse("admin:letters_postalletter_changelist") + f"?state={PostalLetter.Status.RETURNED}"
+    except NoReverseMatch:  # the portal runs without the postal app
+        return None
+    return Flag(key="postal_returned", title=str(_("Вернулись почтовые письма: решите, как направить ответ")),
+                count=returned.count(), url=url)

@@ -146,10 +146,14 @@ def _notices(appeal: Appeal) -> list[Notice]:
         .only("sent_at", "subject")
     ]
     for letter in PostalLetter.objects.filter(appeal=appeal).exclude(kind__in=body_kinds):
-        if letter.status == PostalLetter.Status.SENT:
-            way = _("направлено по почте")
+        if letter.status in (PostalLetter.Status.SENT, PostalLetter.Status.RETURNED):
+            way = _("отправлено почтой %(date)s") % {
+                "date": timezone.localtime(letter.sent_at or letter.created_at).strftime("%d.%m.%Y")}
             if letter.tracking_number:
-                way += ", " + _("почтовый идентификатор %(number)s") % {"number": letter.tracking_number}
+                way += ", " + _("ШПИ %(number)s") % {"number": letter.tracking_number}
+            if letter.status == PostalLetter.Status.RETURNED:
+                way += "; " + _("письмо вернулось неврученным (%(reason)s), учреждение решает, как направить ответ") % {
+                    "reason": letter.get_return_reason_display()}
             notices.append(Notice(letter.sent_at or letter.created_at, letter.subject, way))
         else:
             notices.append(Notice(letter.created_at, letter.subject, _("готовится к отправке по почте")))

@@ -286,7 +286,7 @@ def test_withdrawal_by_post_queues_a_postal_letter_shown_on_the_page(client):
     letter.status, letter.sent_at, letter.tracking_number = PostalLetter.Status.SENT, timezone.now(), "11903412345678"
     letter.save()
     html = client.get(DETAIL_URL).content.decode()
-    assert "направлено по почте" in html and "11903412345678" in html
+    assert "отправлено почтой" in html and "ШПИ 11903412345678" in html and "11903412345678" in html
 
 
 def test_a_closed_appeal_cannot_be_withdrawn(client, in_work, admin_user, django_capture_on_commit_callbacks):
