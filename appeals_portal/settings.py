@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "letters",
     "appeals",
     "feedback",
+    "reports",
 ]
 
 MIDDLEWARE = [

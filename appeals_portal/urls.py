@@ -8,5 +8,7 @@ urlpatterns = [
     path("health/", health.health, name="health"),
     path("health/ready/", health.ready, name="health_ready"),
     path("captcha/", include("captcha.urls")),
+    path("admin/reports/", include("reports.urls")),
+    path("review/", include("reports.public_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,169 @@
+"""Keep the summary tables in step with the appeals (models.py says why they exist).
+
+Each step of an appeal writes one history entry (appeals.AppealEvent) after
+its changes; reports.signals calls refresh_appeal for it inside the step's
+transaction, while the step holds the appeal's row lock. refresh_appeal
+computes the appeal's keys now, compares them with those it added before
+(AppealShare) and moves one count from each old key to each new one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from appeals.models import Appeal, AppealQuestion
+from reports.models import TERM_KEPT, TERM_MISSED, TERM_NONE, AppealShare, AppealTally, QuestionTally
+
+Key = dict[str, Any]
+
+APPEAL_FIELDS = (
+    "id", "received_at", "registered_at", "decided_at", "closed_at", "department_id", "executor_id",
+    "topic_code", "channel", "kind", "status", "registration_due", "decision_due", "answer_due", "extension_days",
+)
+
+
+def month_of(moment) -> date:
+    return timezone.localdate(moment).replace(day=1)
+
+
+def _term(done, due: date | None) -> int:
+    """TERM_KEPT if the step was done by its due date (local calendar day), TERM_MISSED if after, else NONE."""
+    if done is None or due is None:
+        return TERM_NONE
+    return TERM_KEPT if timezone.localdate(done) <= due else TERM_MISSED
+
+
+def appeal_key(row: dict[str, Any]) -> Key:
+    """The AppealTally key of one appeal (a dict of APPEAL_FIELDS)."""
+    answered = row["status"] == Appeal.Status.ANSWERED and row["closed_at"] is not None
+    days = -1
+    if answered:
+        start = row["registered_at"] or row["received_at"]
+        days = (timezone.localdate(row["closed_at"]) - timezone.localdate(start)).days
+    return {
+        "month": month_of(row["received_at"]).isoformat(),
+        "department_id": row["department_id"], "executor_id": row["executor_id"],
+        "topic_code": row["topic_code"], "channel": row["channel"], "kind": row["kind"], "status": row["status"],
+        "registered": _term(row["registered_at"], row["registration_due"]),
+        "decided": _term(row["decided_at"], row["decision_due"]),
+        "answered": _term(row["closed_at"], row["answer_due"]) if answered else TERM_NONE,
+        "extended": row["extension_days"] > 0,
+        "days": days,
+    }
+
+
+def question_key(appeal: Key, question: dict[str, Any]) -> Key:
+    return {
+        "month": appeal["month"], "department_id": appeal["department_id"], "executor_id": appeal["executor_id"],
+        "channel": appeal["channel"], "kind": appeal["kind"], "extended": appeal["extended"],
+        "topic_code": question["topic_code"], "result": question["result"],
+        "measures_taken": question["measures_taken"], "cause_id": question["cause_id"],
+    }
+
+
+QUESTION_FIELDS = ("appeal_id", "topic_code", "result", "measures_taken", "cause_id")
+
+
+def _freeze(key: Key) -> tuple:
+    return tuple(sorted(key.items()))
+
+
+def _move(model: type[AppealTally] | type[QuestionTally], key: Key, delta: int) -> None:
+    """Add delta to the tally row of the key, creating it when missing.
+
+    Two transactions may create the same key at once; no unique constraint
+    stops them (NULLs in it would be distinct on PostgreSQL anyway), so a key
+    may have two rows. Every reader sums, and a move changes just one row.
+    """
+    lookup = {**key, "month": date.fromisoformat(key["month"])}
+    pk = model.objects.filter(**lookup).values_list("pk", flat=True).first()
+    if pk is None:
+        model.objects.create(**lookup, count=delta)
+    else:
+        model.objects.filter(pk=pk).update(count=F("count") + delta)
+
+
+def _lookup(frozen: tuple) -> dict[str, Any]:
+    key = dict(frozen)
+    return {**key, "month": date.fromisoformat(key["month"])}
+
+
+def keys_of(row: dict[str, Any], questions: Iterable[dict[str, Any]]) -> tuple[Key, list[Key]]:
+    key = appeal_key(row)
+    return key, sorted((question_key(key, q) for q in questions), key=_freeze)
+
+
+@transaction.atomic
+def refresh_appeal(appeal_id: int) -> None:
+    """Move the appeal's counts in the tallies to its current keys."""
+    row = Appeal.objects.filter(pk=appeal_id).values(*APPEAL_FIELDS).first()
+    if row is None:
+        return
+    questions = AppealQuestion.objects.filter(appeal_id=appeal_id).values(*QUESTION_FIELDS)
+    new_key, new_questions = keys_of(row, questions)
+    share = AppealShare.objects.select_for_update().filter(appeal_id=appeal_id).first()
+    if share is None:
+        share = AppealShare(appeal_id=appeal_id, appeal_key={}, question_keys=[])
+    elif share.appeal_key == new_key and share.question_keys == new_questions:
+        return
+    if share.appeal_key != new_key:
+        if share.appeal_key:
+            _move(AppealTally, share.appeal_key, -1)
+        _move(AppealTally, new_key, +1)
+    old = Counter(_freeze(k) for k in share.question_keys)
+    new = Counter(_freeze(k) for k in new_questions)
+    for frozen, times in (old - new).items():
+        for _ in range(times):
+            _move(QuestionTally, dict(frozen), -1)
+    for frozen, times in (new - old).items():
+        for _ in range(times):
+            _move(QuestionTally, dict(frozen), +1)
+    share.appeal_key, share.question_keys = new_key, new_questions
+    share.save()
+
+
+def rebuild(chunk: int = 5000) -> tuple[int, int]:
+    """Recount the tallies from the appeals: returns (appeal rows, question rows) written.
+
+    Reads the appeals once, in primary-key chunks, with their questions; the
+    counts are summed in memory per key (tens of thousands of keys at most),
+    then written in bulk. Runs in one transaction: readers see the old
+    tallies until it commits.
+    """
+    appeal_counts: Counter[tuple] = Counter()
+    question_counts: Counter[tuple] = Counter()
+    shares: list[AppealShare] = []
+    with transaction.atomic():
+        AppealShare.objects.all().delete()
+        AppealTally.objects.all().delete()
+        QuestionTally.objects.all().delete()
+        last = 0
+        while True:
+            rows = list(Appeal.objects.filter(pk__gt=last).order_by("pk").values(*APPEAL_FIELDS)[:chunk])
+            if not rows:
+                break
+            last = rows[-1]["id"]
+            by_appeal: dict[int, list[dict[str, Any]]] = {}
+            for question in AppealQuestion.objects.filter(
+                    appeal_id__gte=rows[0]["id"], appeal_id__lte=last).values(*QUESTION_FIELDS):
+                by_appeal.setdefault(question["appeal_id"], []).append(question)
+            for row in rows:
+                key, questions = keys_of(row, by_appeal.get(row["id"], []))
+                appeal_counts[_freeze(key)] += 1
+                for question in questions:
+                    question_counts[_freeze(question)] += 1
+                shares.append(AppealShare(appeal_id=row["id"], appeal_key=key, question_keys=questions))
+            AppealShare.objects.bulk_create(shares, batch_size=2000)
+            shares.clear()
+        AppealTally.objects.bulk_create([AppealTally(**_lookup(k), count=n) for k, n in appeal_counts.items()],
+                                        batch_size=2000)
+        QuestionTally.objects.bulk_create(
+            [QuestionTally(**_lookup(k), count=n) for k, n in question_counts.items()], batch_size=2000)
+    return len(appeal_counts), len(question_counts)
