@@ -55,6 +55,7 @@ from appeals.staff_forms import check_files
 from classifiers.models import CalendarDay, Institution, IntakeNote
 from letters.models import LetterTemplate, PostalLetter
 from outbox.models import OutgoingMessage
+from reports.models import PublicReview
 from tests.factories import make_pdf, upload
 from tests.roles import Roles, external_body, make_appeal
 
@@ -211,6 +212,18 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
         "action:delete_selected":     row(403,    403,      403,      403,   403,  302,          403),
         "action:reset_to_shipped":    row(403,    403,      403,      403,   403,  RAN,          403),
     },
+    # The quarterly public review: the head writes it, the administrator publishes it (issue 11 item 5).
+    "reports.PublicReview": {
+        "changelist":                 row(403,    403,      403,      200,   403,  200,          403),
+        "add":                        row(403,    403,      403,      200,   403,  403,          403),
+        "change":                     row(403,    403,      403,      200,   403,  200,          403),
+        "history":                    row(403,    403,      403,      200,   403,  200,          403),
+        "delete":                     every(403),
+        # The administrator has actions of their own, so a refused one redirects back to the list.
+        "action:delete_selected":     row(403,    403,      403,      200,   403,  302,          403),
+        "action:publish_selected":    row(403,    403,      403,      200,   403,  RAN,          403),
+        "action:unpublish_selected":  row(403,    403,      403,      200,   403,  RAN,          403),
+    },
     # Users and groups: issue 8 item 2 (the accounts app) owns these rows.
     "auth.User": {
         "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
@@ -304,6 +317,7 @@ def objects_of_b(world: WorldB) -> dict[str, Model]:
         "letters.LetterTemplate": LetterTemplate.objects.get(kind="answer"),
         "auth.User": roles.executor_b,
         "auth.Group": Group.objects.get(name="Исполнитель"),
+        "reports.PublicReview": PublicReview.objects.get_or_create(year=2025, quarter=4)[0],
     }
 
 
