@@ -42,6 +42,7 @@ from appeals.models import (
     Art11Case,
     Department,
     DocumentRequest,
+    QuestionResult,
     surname_key,
 )
 from appeals.services import access, handling, terms, worklists
@@ -84,6 +85,10 @@ ACTION_LABELS: dict[str, Any] = {
     "answer.submitted": _("Ответ передан на подпись"),
     "answer.returned": _("Ответ возвращён на доработку"),
     "answer.signed": _("Ответ подписан и направлен"),
+    # Written by the feedback app (the citizen's satisfaction), through record().
+    "feedback.answered": _("Заявитель оценил ответ"),
+    "feedback.detailed": _("Заявитель дополнил оценку ответа"),
+    "feedback.reviewed": _("Руководитель рассмотрел оценку заявителя"),
 }
 
 
@@ -123,7 +128,31 @@ EXTRA_FIELD_LABELS = {
     "part1_missing": _("не указаны (ч. 1 ст. 11)"),
     "part1_reason": _("почему указанное не является фамилией или адресом (ч. 1 ст. 11)"),
     "earlier_answers": _("учтённые прежние ответы по существу (ч. 5 ст. 11)"),
+    "questions": _("результаты по вопросам"),
+    "resolved": _("ответ решил вопрос"),
+    "mark": _("оценка"),
 }
+
+CHECK_NAMES = {
+    "checked_by_commission": _("комиссионно"),
+    "checked_on_site": _("с выездом на место"),
+    "checked_with_applicant": _("с участием заявителя"),
+}
+RESOLVED_NAMES = {"yes": _("да"), "partly": _("частично"), "no": _("нет")}
+
+
+def _question_note(row: dict[str, Any]) -> str:
+    """One question's outcome as the history keeps it (services.handling._outcomes_note), in words."""
+    result = str(row.get("result", ""))
+    parts = [f"{row.get('question', '')}: {dict(QuestionResult.choices).get(result, result)}"]
+    if row.get("cause"):
+        parts.append(gettext("причина — %(cause)s") % {"cause": row["cause"]})
+    if row.get("measures"):
+        parts.append(gettext("меры — %(measures)s") % {"measures": ", ".join(row["measures"])})
+    if row.get("checked"):
+        parts.append(gettext("проверено %(how)s") % {
+            "how": ", ".join(str(CHECK_NAMES.get(name, name)) for name in row["checked"])})
+    return "; ".join(parts)
 
 
 def _field_label(name: str) -> str:
@@ -144,6 +173,10 @@ def _value_label(name: str, value: Any) -> str:
         return str(dict(Appeal.Status.choices).get(value, value))
     if name == "art11_case":
         return str(dict(Art11Case.choices).get(value, value))
+    if name == "questions" and isinstance(value, list):
+        return " | ".join(_question_note(row) for row in value if isinstance(row, dict))
+    if name == "resolved":
+        return str(RESOLVED_NAMES.get(value, value))
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
@@ -182,6 +215,60 @@ def due_marker(due: Any, *, today: Any = None) -> SafeString | str:
     else:
         return f"{due:%d.%m.%Y}"
     return format_html('<span class="due {}">{} <small>({})</small></span>', css, f"{due:%d.%m.%Y}", note)
+
+
+def satisfaction_text(appeal: Appeal) -> str:
+    """The citizen's answer to «Ответ решил ваш вопрос?», or where the asking stands.
+
+    The feedback app keeps it; the core reads its row by the reverse
+    accessor, when the app is installed, without importing it.
+    """
+    if not apps.is_installed("feedback"):
+        return "—"
+    request = apps.get_model("feedback", "SatisfactionRequest").objects.filter(appeal=appeal).first()
+    if request is None:
+        return gettext("заявитель ещё не опрошен") if appeal.status == Appeal.Status.ANSWERED else "—"
+    if request.status == "asked":
+        return gettext("вопрос задан, ответа нет")
+    if request.status == "expired":
+        return gettext("не ответил в срок")
+    text = str(RESOLVED_NAMES.get(request.resolved, request.resolved))
+    if request.mark is not None:
+        text += gettext(", оценка %(mark)d из 5") % {"mark": request.mark}
+    return text
+
+
+def analysis_rows(appeal: Appeal) -> list[dict[str, Any]]:
+    """The complaint-analysis table of the practice file, one row per question.
+
+    Date, applicant, kind, question, cause, decision (the ССТУ result, the
+    measures and how it was checked), result (the citizen's satisfaction).
+    """
+    questions = list(AppealQuestion.objects.filter(appeal=appeal).select_related("cause")
+                     .prefetch_related("measures"))
+    if not questions:
+        return []
+    moment = appeal.registered_at or appeal.received_at
+    satisfaction = satisfaction_text(appeal)
+    rows = []
+    for question in questions:
+        decision = [question.get_result_display()]
+        if question.measures_taken:
+            names = ", ".join(measure.title for measure in question.measures.all())
+            decision.append(gettext("меры приняты: %(measures)s") % {"measures": names or "—"})
+        checks = [str(label) for name, label in CHECK_NAMES.items() if getattr(question, name)]
+        if checks:
+            decision.append(gettext("проверено %(how)s") % {"how": ", ".join(checks)})
+        rows.append({
+            "date": timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date(),
+            "applicant": appeal.short_name,
+            "kind": appeal.get_kind_display(),
+            "question": f"{question.topic_code} {question.topic_title}",
+            "cause": str(question.cause) if question.cause_id else "—",
+            "decision": "; ".join(str(part) for part in decision),
+            "result": satisfaction,
+        })
+    return rows
 
 
 # --- list filters -------------------------------------------------------------
@@ -583,6 +670,7 @@ class AppealAdmin(admin.ModelAdmin):
             "can_download": user.has_perm("appeals.download_attachment"),
             "attachments_list": list(appeal.attachments.all()),
             "questions": list(AppealQuestion.objects.filter(appeal=appeal)),
+            "analysis": analysis_rows(appeal),
             "terms": [
                 {"title": row.title, "due": row.due.due, "explain": row.due.explain(),
                  # Only a term still running is coloured; a met one is just its date.

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import EmailValidator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +36,7 @@ from appeals.models import (
 from appeals.services import access, authorship, handling, worklists
 from appeals.validators import normalize_phone, validate_postal_index
 from classifiers.codes import QUESTION_LEVEL
-from classifiers.models import ExternalBody, Topic
+from classifiers.models import Cause, ExternalBody, Measure, Topic
 
 User = get_user_model()
 
@@ -363,7 +363,73 @@ class DraftAnswerForm(StepForm):
         return uploads
 
 
-class SubmitAnswerForm(StepForm):
+CHECK_LABELS = {
+    "checked_by_commission": _("комиссионно"),
+    "checked_on_site": _("с выездом на место"),
+    "checked_with_applicant": _("с участием заявителя"),
+}
+
+
+class QuestionOutcomeFields(StepForm):
+    """Per question of the appeal: the cause found and how it was checked (and, at signing, the measures).
+
+    The fields are named `<what>_<question id>`; the service's
+    QuestionOutcomeError names the field its message belongs next to.
+    """
+
+    with_measures = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = list(self.appeal.questions.select_related("cause").prefetch_related("measures"))
+        for question in self.questions:
+            # The books offer what is in use, plus what the question already has.
+            causes = Cause.objects.filter(Q(is_active=True) | Q(pk=question.cause_id))
+            self.fields[f"cause_{question.pk}"] = forms.ModelChoiceField(
+                label=_("Причина"), queryset=causes, initial=question.cause_id,
+                error_messages={"required": _("Укажите причину, выявленную по вопросу.")},
+            )
+            for name, label in CHECK_LABELS.items():
+                self.fields[f"{name}_{question.pk}"] = forms.BooleanField(
+                    label=label, required=False, initial=getattr(question, name),
+                )
+            if self.with_measures:
+                chosen = [measure.pk for measure in question.measures.all()]
+                self.fields[f"measures_list_{question.pk}"] = forms.ModelMultipleChoiceField(
+                    label=_("Принятые меры"), required=False, widget=forms.CheckboxSelectMultiple,
+                    queryset=Measure.objects.filter(Q(is_active=True) | Q(pk__in=chosen)), initial=chosen,
+                    help_text=_("Только для результата «поддержано» с отметкой «меры приняты»."),
+                )
+
+    def outcome_rows(self) -> list[dict[str, Any]]:
+        """The fields of each question, grouped for the template."""
+        rows = []
+        for question in self.questions:
+            row: dict[str, Any] = {
+                "question": question,
+                "cause": self[f"cause_{question.pk}"],
+                "checks": [self[f"{name}_{question.pk}"] for name in CHECK_LABELS],
+            }
+            if self.with_measures:
+                row["result"] = self[f"result_{question.pk}"]
+                row["measures_taken"] = self[f"measures_{question.pk}"]
+                row["measures"] = self[f"measures_list_{question.pk}"]
+            rows.append(row)
+        return rows
+
+    def outcomes(self) -> dict[int, handling.QuestionOutcome]:
+        data = self.cleaned_data
+        return {
+            question.pk: handling.QuestionOutcome(
+                cause=data.get(f"cause_{question.pk}"),
+                measures=list(data.get(f"measures_list_{question.pk}") or ()),
+                **{name: bool(data.get(f"{name}_{question.pk}")) for name in CHECK_LABELS},
+            )
+            for question in self.questions
+        }
+
+
+class SubmitAnswerForm(QuestionOutcomeFields):
     comment = comment_field()
 
 
@@ -371,7 +437,9 @@ class ReturnAnswerForm(StepForm):
     comment = comment_field(required=True, label=_("Замечания к ответу"))
 
 
-class SignAnswerForm(StepForm):
+class SignAnswerForm(QuestionOutcomeFields):
+    with_measures = True
+
     signer_position = forms.CharField(label=_("Должность подписывающего"), max_length=300,
                                       error_messages={"required": _("Укажите должность подписывающего.")})
     signer_name = forms.CharField(label=_("Подписывающий (И. О. Фамилия)"), max_length=200, required=False,
@@ -379,19 +447,16 @@ class SignAnswerForm(StepForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.questions = list(self.appeal.questions.all())
         for question in self.questions:
             # Not required here: the service refuses a question without a
             # result, with the question named in its message.
             self.fields[f"result_{question.pk}"] = forms.ChoiceField(
                 label=str(question), required=False, choices=[("", "—"), *SIGN_RESULTS],
+                initial=question.result if question.result in dict(SIGN_RESULTS) else "",
             )
             self.fields[f"measures_{question.pk}"] = forms.BooleanField(
-                label=_("меры приняты"), required=False,
+                label=_("меры приняты"), required=False, initial=question.measures_taken,
             )
-
-    def question_rows(self) -> list[tuple[Any, Any]]:
-        return [(self[f"result_{q.pk}"], self[f"measures_{q.pk}"]) for q in self.questions]
 
     def results(self) -> dict[int, tuple[str, bool]]:
         return {

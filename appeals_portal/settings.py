@@ -279,6 +279,10 @@ CELERY_BEAT_SCHEDULE = {
     "appeals-send-reminders-catch-up": {
         "task": "appeals.tasks.send_reminders", "schedule": crontab(hour="9-18", minute=0),
     },
+    # The satisfaction requests: ask about the answers that went out (the
+    # e-mail sent, the letter marked sent), then expire the unanswered ones.
+    "feedback-ask-sent-answers": {"task": "feedback.tasks.ask_sent_answers", "schedule": 10 * 60.0},
+    "feedback-expire-requests": {"task": "feedback.tasks.expire_requests", "schedule": 60 * 60.0},
 }
 
 # --- Security headers -------------------------------------------------------
@@ -357,6 +361,14 @@ if APPEALS_DEADLINE_RULE not in {"preceding", "following"}:
 APPEALS_OUTGOING_PREFIX = env_str("APPEALS_OUTGOING_PREFIX", "ИСХ")
 # Officials are reminded this many days before a due date.
 APPEALS_REMINDER_DAYS = env_int("APPEALS_REMINDER_DAYS", 3)
+
+# --- The citizen's satisfaction (the feedback app) --------------------------
+# Days the citizen has to answer «Ответ решил ваш вопрос?» once the answer went out.
+FEEDBACK_EXPIRE_DAYS = env_int("FEEDBACK_EXPIRE_DAYS", 30)
+# Wrong codes of a postal answer before its code stops working.
+FEEDBACK_CODE_ATTEMPTS = env_int("FEEDBACK_CODE_ATTEMPTS", 5)
+# Link and code attempts per client IP address (django-ratelimit rate).
+FEEDBACK_RATE = env_str("FEEDBACK_RATE", "20/h")
 
 # --- Logging: one line per event on stdout, key=value, easy to grep --------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -10,5 +10,6 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("admin/reports/", include("reports.urls")),
     path("review/", include("reports.public_urls")),
+    path("feedback/", include("feedback.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from classifiers.codes import QUESTION_LEVEL
 from classifiers.importer import TopicImportError, import_topics, parse_topics_csv
-from classifiers.models import CalendarDay, ExternalBody, Institution, IntakeNote, Topic
+from classifiers.models import CalendarDay, Cause, ExternalBody, Institution, IntakeNote, Measure, Topic
 
 # A full classifier is a few hundred kilobytes; anything far larger is a wrong file.
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -216,3 +216,27 @@ class CalendarDayAdmin(admin.ModelAdmin):
     search_fields = ("note",)
     date_hierarchy = "date"
     fields = ("date", "is_working", "note")
+
+
+class OutcomeBookAdmin(admin.ModelAdmin):
+    """A reference book of the complaint analysis: the officials choose from the active rows."""
+
+    list_display = ("title", "order", "is_active")
+    list_editable = ("order", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("title",)
+    fields = ("title", "order", "is_active")
+
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        # Questions keep the row (on_delete=PROTECT) and the reports count by it: retire it instead.
+        return False
+
+
+@admin.register(Cause)
+class CauseAdmin(OutcomeBookAdmin):
+    pass
+
+
+@admin.register(Measure)
+class MeasureAdmin(OutcomeBookAdmin):
+    pass

@@ -52,7 +52,9 @@ from django.urls import URLPattern, reverse
 from appeals.models import AccessLogEntry, Answer, AnswerFile, Appeal, Attachment
 from appeals.services import handling
 from appeals.staff_forms import check_files
-from classifiers.models import CalendarDay, Institution, IntakeNote
+from classifiers.models import CalendarDay, Cause, Institution, IntakeNote, Measure
+from feedback import services as feedback
+from feedback.models import SatisfactionRequest
 from letters.models import LetterTemplate, PostalLetter
 from outbox.models import OutgoingMessage
 from reports.models import PublicReview
@@ -224,6 +226,35 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
         "action:publish_selected":    row(403,    403,      403,      200,   403,  RAN,          403),
         "action:unpublish_selected":  row(403,    403,      403,      200,   403,  RAN,          403),
     },
+    # The reference books of the complaint analysis (issue 11): the administrator edits them; nobody
+    # deletes them (questions keep their cause and measures).
+    "classifiers.Cause": {
+        "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
+        "add":                        row(403,    403,      403,      403,   403,  200,          403),
+        "change":                     row(403,    403,      403,      403,   403,  200,          403),
+        "history":                    row(403,    403,      403,      403,   403,  200,          403),
+        "delete":                     every(403),
+        "action:delete_selected":     row(403,    403,      403,      403,   403,  200,          403),
+    },
+    "classifiers.Measure": {
+        "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
+        "add":                        row(403,    403,      403,      403,   403,  200,          403),
+        "change":                     row(403,    403,      403,      403,   403,  200,          403),
+        "history":                    row(403,    403,      403,      403,   403,  200,          403),
+        "delete":                     every(403),
+        "action:delete_selected":     row(403,    403,      403,      403,   403,  200,          403),
+    },
+    # The heads' review list of the citizens' answers: the comment is the citizen's text, so every
+    # page of one answer is logged; the review page records what was done (issue 11).
+    "feedback.SatisfactionRequest": {
+        "changelist":                 row(403,    403,      403,      200,   403,  403,          403),
+        "add":                        every(403),
+        "change":                     row(403,    403,      403,      LOGGED, 403, 403,          403),
+        "history":                    row(403,    404,      403,      LOGGED, 404, 404,          404),
+        "delete":                     every(403),
+        "url:feedback_satisfactionrequest_review": row(403, 403, 403,   LOGGED, 403, 403,          403),
+        "action:delete_selected":     row(403,    403,      403,      200,   403,  403,          403),
+    },
     # Users and groups: issue 8 item 2 (the accounts app) owns these rows.
     "auth.User": {
         "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
@@ -283,6 +314,10 @@ def world(roles: Roles) -> WorldB:
 
     appeal = answered_in_b(roles)
     postal_appeal = answered_in_b(roles, reply_method="post")
+    # The citizen answered «нет» with a mark of 1: on the heads' review list, with their words.
+    feedback.ask_sent_answers()
+    feedback.answer_request(SatisfactionRequest.objects.get(appeal=appeal), resolved="no", mark=1,
+                            comment="Прошу пересчитать стипендию ещё раз.")
     attachment = attach(appeal)
     attachment.original_name = "паспорт Шереметьева.pdf"
     attachment.save(update_fields=["original_name"])
@@ -315,6 +350,9 @@ def objects_of_b(world: WorldB) -> dict[str, Model]:
         "classifiers.CalendarDay": CalendarDay.objects.get_or_create(
             date=date(2030, 1, 9), defaults={"is_working": False, "note": "приказ ректора"})[0],
         "letters.LetterTemplate": LetterTemplate.objects.get(kind="answer"),
+        "classifiers.Cause": Cause.objects.get(title="ошибка сотрудника"),
+        "classifiers.Measure": Measure.objects.get(title="замечание"),
+        "feedback.SatisfactionRequest": SatisfactionRequest.objects.get(appeal=world.appeal),
         "auth.User": roles.executor_b,
         "auth.Group": Group.objects.get(name="Исполнитель"),
         "reports.PublicReview": PublicReview.objects.get_or_create(year=2025, quarter=4)[0],
@@ -329,6 +367,7 @@ def url_arguments(world: WorldB, obj: Model) -> dict[str, Any]:
         "attachment_id": world.attachment.pk,
         "file_id": world.enclosure.pk,
         "code": "extend",
+        "object_id": obj.pk,  # feedback's review page
     }
 
 

@@ -46,7 +46,8 @@ from appeals.models import (
 )
 from appeals.services import access, authorship, terms
 from appeals.services.intake import AppealError, format_number, next_sequence, queue_acknowledgement
-from classifiers.models import ExternalBody, Institution, Topic
+from appeals.signals import answer_signed
+from classifiers.models import Cause, ExternalBody, Institution, Measure, Topic
 
 logger = logging.getLogger(__name__)
 
@@ -555,6 +556,74 @@ def extend_term(appeal: Appeal, user, *, days: int, reason: str) -> Appeal:
     return appeal
 
 
+# --- the outcome per question (the complaint analysis) ------------------------------
+class QuestionOutcomeError(AppealError):
+    """A refused outcome of one question: `field` names the step form's field it belongs next to."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class QuestionOutcome:
+    """What the analysis of one question found: the cause, the measures taken, how it was checked."""
+
+    cause: Cause | None = None
+    measures: Sequence[Measure] = ()
+    checked_by_commission: bool = False
+    checked_on_site: bool = False
+    checked_with_applicant: bool = False
+
+    CHECKS = ("checked_by_commission", "checked_on_site", "checked_with_applicant")
+
+
+def _apply_outcome(question: AppealQuestion, outcome: QuestionOutcome, *, with_measures: bool) -> None:
+    """Check the outcome against the question's result and store it on the question.
+
+    Measures are refused unless the question is «поддержано» with «меры
+    приняты» (the ССТУ result they explain); a cause no longer in use is
+    refused unless the question already had it.
+    """
+    if outcome.cause is not None and not outcome.cause.is_active and outcome.cause.pk != question.cause_id:
+        raise QuestionOutcomeError(
+            _("Причина «%(cause)s» больше не применяется.") % {"cause": outcome.cause},
+            field=f"cause_{question.pk}",
+        )
+    measures = list(outcome.measures)
+    if with_measures:
+        takes_measures = question.result == QuestionResult.SUPPORTED and question.measures_taken
+        if measures and not takes_measures:
+            raise QuestionOutcomeError(
+                _("Меры указываются только для вопроса с результатом «поддержано» и отметкой «меры приняты»."),
+                field=f"measures_list_{question.pk}",
+            )
+        if takes_measures and not measures:
+            raise QuestionOutcomeError(_("Укажите принятые меры."), field=f"measures_list_{question.pk}")
+    question.cause = outcome.cause
+    for name in QuestionOutcome.CHECKS:
+        setattr(question, name, getattr(outcome, name))
+    question.save(update_fields=["cause", *QuestionOutcome.CHECKS])
+    if with_measures:
+        question.measures.set(measures)
+
+
+def _outcomes_note(questions: Sequence[AppealQuestion]) -> list[dict[str, Any]]:
+    """The questions' outcomes as the history keeps them: titles, not ids (the books may change)."""
+    rows = []
+    for question in questions:
+        row: dict[str, Any] = {
+            "question": question.topic_code,
+            "result": question.result,
+            "cause": str(question.cause) if question.cause_id else "",
+            "checked": [name for name in QuestionOutcome.CHECKS if getattr(question, name)],
+        }
+        if question.measures_taken:
+            row["measures"] = [measure.title for measure in question.measures.all()]
+        rows.append(row)
+    return rows
+
+
 # --- the answer ---------------------------------------------------------------------
 def _require_executor(appeal: Appeal, user) -> None:
     if appeal.executor_id not in (None, user.pk) and not access.sees_all(user):
@@ -604,8 +673,13 @@ def _delete_files(names: list[str]) -> None:
             storage.delete(name)
 
 
-def submit_answer(appeal: Appeal, user, *, comment: str = "") -> Appeal:
-    """Send the drafted answer to the head for approval and signature."""
+def submit_answer(appeal: Appeal, user, *, comment: str = "",
+                  outcomes: dict[int, QuestionOutcome] | None = None) -> Appeal:
+    """Send the drafted answer to the head for approval and signature.
+
+    `outcomes` maps question ids to what the executor found: the cause and
+    how it was checked (the measures come with the result, at signing).
+    """
     _require(user, "draft_answer")
     with transaction.atomic():
         appeal = _lock(appeal, user)
@@ -614,9 +688,16 @@ def submit_answer(appeal: Appeal, user, *, comment: str = "") -> Appeal:
         answer = Answer.objects.filter(appeal=appeal).first()
         if answer is None or not answer.text.strip():
             raise AppealError(_("Сначала подготовьте текст ответа."))
+        questions = list(appeal.questions.select_related("cause"))
+        note = None
+        if outcomes is not None:
+            for question in questions:
+                if question.pk in outcomes:
+                    _apply_outcome(question, outcomes[question.pk], with_measures=False)
+            note = {"questions": _outcomes_note(questions)}
         answer.status = Answer.Status.ON_APPROVAL
         answer.save(update_fields=["status"])
-        _change(appeal, "answer.submitted", user=user, comment=comment, status=Status.ON_APPROVAL)
+        _change(appeal, "answer.submitted", user=user, comment=comment, note=note, status=Status.ON_APPROVAL)
     return appeal
 
 
@@ -642,12 +723,15 @@ def next_outgoing_number(year: int) -> str:
 
 
 def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int, tuple[str, bool]],
-                signer_name: str = "") -> Answer:
+                signer_name: str = "", outcomes: dict[int, QuestionOutcome] | None = None) -> Answer:
     """Approve and sign the answer (art. 10 part 3), record the result per question, and send it.
 
     `results` maps each question's id to its ССТУ result and whether
-    measures were taken. The answer's PDF is rendered once here and kept: it
-    is the document sent, by e-mail or by post as the citizen chose.
+    measures were taken; `outcomes` to the cause, the measures and the
+    checks, as the head confirms or corrects what the executor recorded.
+    The answer's PDF is rendered once here and kept: it is the document
+    sent, by e-mail or by post as the citizen chose. Receivers of
+    appeals.signals.answer_signed may add paragraphs to the letter.
     """
     from letters.pdf import answer_pdf, with_enclosures
 
@@ -670,6 +754,11 @@ def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int
             question.result = result
             question.measures_taken = bool(measures) and result == QuestionResult.SUPPORTED
             question.save(update_fields=["result", "measures_taken"])
+            if outcomes is not None and question.pk in outcomes:
+                _apply_outcome(question, outcomes[question.pk], with_measures=True)
+            elif not question.measures_taken:
+                # A result without measures keeps none from an earlier signing attempt.
+                question.measures.clear()
         now = timezone.now()
         answer.status = Answer.Status.SIGNED
         answer.signed_by, answer.signed_at = user, now
@@ -677,19 +766,29 @@ def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int
         answer.signer_name = signer_name.strip() or _signature_name(user)
         answer.outgoing_number = next_outgoing_number(timezone.localdate(now).year)
         answer.outgoing_date = timezone.localdate(now)
+        answer.save()
+        _close(appeal, Status.ANSWERED, "answer.signed", user=user,
+               comment=_("Исх. № %(number)s") % {"number": answer.outgoing_number},
+               note={"questions": _outcomes_note(questions)})
         context = _letter_context(appeal, **answer_context(answer))
+        # What the capabilities add (feedback: how to rate the answer) goes
+        # where the citizen reads the answer: the e-mail's text, or the
+        # letter itself when it goes by post. The stored text stays the
+        # executor's.
+        extra = [reply for _receiver, reply in answer_signed.send(
+            sender=Answer, appeal=appeal, answer=answer, user=user) if isinstance(reply, str) and reply]
+        sent_context = {**context, "answer_text": "\n\n".join([answer.text, *extra])} if extra else context
         enclosures = []
         for enclosure in AnswerFile.objects.filter(answer=answer):
             with enclosure.file.open("rb") as handle:
                 enclosures.append((enclosure.content_type, handle.read()))
-        pdf = with_enclosures(answer_pdf(context), enclosures)
+        by_post = appeal.reply_method == ReplyMethod.POST
+        pdf = with_enclosures(answer_pdf(sent_context if by_post else context), enclosures)
         answer.pdf.save(f"{appeal.number}.pdf", ContentFile(pdf), save=False)
-        answer.save()
-        _close(appeal, Status.ANSWERED, "answer.signed", user=user,
-               comment=_("Исх. № %(number)s") % {"number": answer.outgoing_number})
+        answer.save(update_fields=["pdf"])
         from letters.services import deliver_to_citizen
 
-        deliver_to_citizen(appeal, "answer", context, pdf=pdf, pdf_name=f"{answer.outgoing_number}.pdf")
+        deliver_to_citizen(appeal, "answer", sent_context, pdf=pdf, pdf_name=f"{answer.outgoing_number}.pdf")
     return answer
 
 

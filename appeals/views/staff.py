@@ -124,7 +124,7 @@ def _draft_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
 
 
 def _submit_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
-    handling.submit_answer(appeal, user, comment=data["comment"])
+    handling.submit_answer(appeal, user, comment=data["comment"], outcomes=data["_outcomes"])
     return gettext("Ответ передан на подпись.")
 
 
@@ -135,7 +135,8 @@ def _return_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
 
 def _sign_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     answer = handling.sign_answer(appeal, user, signer_position=data["signer_position"],
-                                  signer_name=data["signer_name"], results=data["_results"])
+                                  signer_name=data["signer_name"], results=data["_results"],
+                                  outcomes=data["_outcomes"])
     return gettext("Ответ подписан, исх. № %(number)s, и направлен заявителю.") % {"number": answer.outgoing_number}
 
 
@@ -213,11 +214,15 @@ def step_view(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, cod
             data = dict(form.cleaned_data)
             if isinstance(form, sf.SignAnswerForm):
                 data["_results"] = form.results()
+            if isinstance(form, sf.QuestionOutcomeFields):
+                data["_outcomes"] = form.outcomes()
             data["_accepted_files"] = getattr(form, "accepted_files", [])
             try:
                 message = action.run(appeal, user, data)
             except AppealError as exc:
-                form.add_error(None, str(exc))
+                # A refused outcome of one question goes next to its field.
+                field = getattr(exc, "field", None)
+                form.add_error(field if field in form.fields else None, str(exc))
             else:
                 logger.info("appeal step=%s appeal=%s user=%s", code, appeal.pk, user.pk)
                 messages.success(request, message)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from appeals.models import AccessLogEntry, Answer, Appeal, AppealEvent
 from classifiers.codes import QUESTION_LEVEL
-from classifiers.models import Topic
+from classifiers.models import Cause, Measure, Topic
 from tests import roles as role_fixtures
 from tests.factories import make_pdf, upload
 from tests.roles import age, external_body, make_appeal
@@ -203,12 +203,17 @@ def test_link_earlier_appeals_by_number(client, roles):
     assert list(appeal.linked_appeals.all()) == [earlier]
 
 
+def cause_of(appeal: Appeal, title: str = "недостаток информации") -> dict[str, int]:
+    """The submit step's field for the cause of the appeal's one question (issue 11)."""
+    return {f"cause_{appeal.questions.get().pk}": Cause.objects.get(title=title).pk}
+
+
 def test_the_answer_from_draft_to_signature(client, roles):
     appeal = roles.appeal("in_work")
     client.force_login(roles.executor_a)
     assert post_step(client, appeal, "draft_answer", {"text": "Сообщаем, что перевод возможен."}).status_code == 302
     assert "Сообщаем, что перевод возможен." in client.get(step_url(appeal, "draft_answer")).content.decode()
-    assert post_step(client, appeal, "submit_answer", {}).status_code == 302
+    assert post_step(client, appeal, "submit_answer", cause_of(appeal)).status_code == 302
     appeal.refresh_from_db()
     assert appeal.status == Status.ON_APPROVAL
 
@@ -220,16 +225,17 @@ def test_the_answer_from_draft_to_signature(client, roles):
     assert appeal.status == Status.IN_WORK
 
     client.force_login(roles.executor_a)
-    post_step(client, appeal, "submit_answer", {})
+    post_step(client, appeal, "submit_answer", cause_of(appeal))
     client.force_login(roles.head)
     question = appeal.questions.get()
-    response = post_step(client, appeal, "sign_answer", {"signer_position": "Проректор"})
+    response = post_step(client, appeal, "sign_answer", {"signer_position": "Проректор", **cause_of(appeal)})
     assert refused(response, "Укажите результат рассмотрения по вопросу")
     appeal.refresh_from_db()
     assert appeal.status == Status.ON_APPROVAL and appeal.answer.status == Answer.Status.ON_APPROVAL
 
     response = post_step(client, appeal, "sign_answer", {
         "signer_position": "Проректор", f"result_{question.pk}": "supported", f"measures_{question.pk}": "on",
+        f"measures_list_{question.pk}": [Measure.objects.get(title="совещание").pk], **cause_of(appeal),
     })
     assert response.status_code == 302
     appeal.refresh_from_db()
@@ -477,10 +483,11 @@ def test_the_answer_carries_its_enclosures_after_its_pages(client, roles):
     assert client.get(reverse("admin:appeals_appeal_answer_file", args=[appeal.pk, enclosure.pk])).status_code == 404
 
     client.force_login(roles.executor_a)
-    post_step(client, appeal, "submit_answer", {})
+    post_step(client, appeal, "submit_answer", cause_of(appeal))
     client.force_login(roles.head)
     question = appeal.questions.get()
-    post_step(client, appeal, "sign_answer", {"signer_position": "Проректор", f"result_{question.pk}": "explained"})
+    post_step(client, appeal, "sign_answer", {"signer_position": "Проректор", f"result_{question.pk}": "explained",
+                                              **cause_of(appeal)})
     appeal.refresh_from_db()
     signed = PdfReader(BytesIO(appeal.answer.pdf.read()))
     letter_pages = len(signed.pages) - 3  # the letter, then 2 pages of the order and 1 of the photo
