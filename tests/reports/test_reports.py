@@ -235,3 +235,10 @@ def test_appeals_list_refuses_other_lookups_through_relations(roles, client):
     response = client.get("/admin/appeals/appeal/?questions__appeal__text__contains=x")
     assert response.status_code == 400
     assert Appeal.objects.count() == 0
+
+
+def test_the_admin_index_links_the_reports_for_the_head_only(roles, client):
+    client.force_login(roles.head)
+    assert reverse("reports:index") in client.get(reverse("admin:index")).content.decode()
+    client.force_login(roles.registrar)
+    assert reverse("reports:index") not in client.get(reverse("admin:index")).content.decode()
