@@ -201,6 +201,8 @@ def test_registered_assigned_answered_signed_and_downloaded_by_the_citizen(
     expect(answer_panel).to_contain_text("проект")
     take_step(executor, "Передать на подпись")
     expect(executor.get_by_text(ANSWER_PHRASE)).to_be_visible()  # the text to be signed, shown once more
+    # The cause found for the question (issue 11), which the head confirms at signing.
+    field(executor, "Причина:").select_option(label="недостаток информации")
     submit_step(executor, "Передать на подпись")
     expect(success_message(executor)).to_have_text("Ответ передан на подпись.")
     expect(readonly(executor, "Состояние")).to_have_text("ответ на подписании")
@@ -224,6 +226,9 @@ def test_registered_assigned_answered_signed_and_downloaded_by_the_citizen(
     expect(answer_panel).to_contain_text(outgoing)
     expect(answer_panel).to_contain_text(SIGNER_POSITION)
     expect(history_entry(head, "Ответ подписан и направлен")).to_contain_text(outgoing)
+    analysis = head.locator("#complaint-analysis")
+    expect(analysis).to_contain_text("недостаток информации")
+    expect(analysis).to_contain_text("разъяснено")
 
     # 5. The answer arrives by e-mail with its PDF.
     letter = wait_for_letter(smtp_server, f"Ответ на обращение № {number}")
