@@ -85,8 +85,8 @@ class Filters:
         return Filters(add_months(self.start, months), add_months(self.end, months),
                        self.department_id, self.topic, self.channel)
 
-    def tally_q(self, topic_field: str = "topic_code") -> Q:
-        q = Q(month__gte=self.start, month__lte=self.end)
+    def tally_q(self, topic_field: str = "topic_code", *, months: bool = True) -> Q:
+        q = Q(month__gte=self.start, month__lte=self.end) if months else Q()
         if self.department_id:
             q &= Q(department_id=self.department_id)
         if self.topic:

@@ -70,12 +70,26 @@ class QuestionTally(TallyBase):
         indexes = [models.Index(fields=["month"], name="reports_qtally_month_idx")]
 
 
+class WeekTally(TallyBase):
+    """Appeals by the week received (its Monday, local time), for the trends' weekly step.
+
+    `month` is that of the Monday; the weekly chart filters on `week`.
+    """
+
+    week = models.DateField()
+    topic_code = models.CharField(max_length=19)
+
+    class Meta:
+        indexes = [models.Index(fields=["week"], name="reports_wtally_week_idx")]
+
+
 class AppealShare(models.Model):
     """What one appeal adds to the tallies now (the keys), so a change can take it back."""
 
     appeal = models.OneToOneField("appeals.Appeal", primary_key=True, on_delete=models.CASCADE, related_name="+")
     appeal_key = models.JSONField(default=dict)
     question_keys = models.JSONField(default=list)
+    week_key = models.JSONField(default=dict)
 
     def __str__(self) -> str:
         return str(self.appeal_id)

@@ -342,6 +342,31 @@ class LoadReport(Report):
 
 
 # --- satisfaction -------------------------------------------------------------
+def satisfaction_requests(user: Any, filters: Filters):
+    """The satisfaction requests asked in the period, narrowed by the filters and the user's scope.
+
+    The appeals are joined only when a filter or the scope needs them: the
+    heads' unfiltered view reads the requests alone.
+    """
+    from feedback.models import SatisfactionRequest
+
+    start, end = filters.bounds()
+    query = SatisfactionRequest.objects.filter(asked_at__gte=start, asked_at__lt=end)
+    if filters.department_id:
+        query = query.filter(appeal__department_id=filters.department_id)
+    if filters.topic:
+        query = query.filter(appeal__topic_code__startswith=filters.topic)
+    if filters.channel:
+        query = query.filter(appeal__channel=filters.channel)
+    return scoped(user, query, via="appeal")
+
+
+def satisfaction_link(filters: Filters, **lookups: Any) -> dict[str, Any]:
+    start, end = filters.bounds()
+    return {**filters.link_params(period=False), "satisfaction__asked_at__gte": start.isoformat(),
+            "satisfaction__asked_at__lt": end.isoformat(), **lookups}
+
+
 class SatisfactionReport(Report):
     slug = "satisfaction"
     title = _("Удовлетворённость ответами")
@@ -358,23 +383,10 @@ class SatisfactionReport(Report):
         self.group = group if group in self.GROUPS else "department"
 
     def link(self, **lookups: Any) -> dict[str, Any]:
-        params = self.filters.link_params(period=False)
-        start, end = self.filters.bounds()
-        return {**params, "satisfaction__asked_at__gte": start.isoformat(),
-                "satisfaction__asked_at__lt": end.isoformat(), **lookups}
+        return satisfaction_link(self.filters, **lookups)
 
     def queryset(self):
-        from feedback.models import SatisfactionRequest
-
-        start, end = self.filters.bounds()
-        query = SatisfactionRequest.objects.filter(asked_at__gte=start, asked_at__lt=end)
-        if self.filters.department_id:
-            query = query.filter(appeal__department_id=self.filters.department_id)
-        if self.filters.topic:
-            query = query.filter(appeal__topic_code__startswith=self.filters.topic)
-        if self.filters.channel:
-            query = query.filter(appeal__channel=self.filters.channel)
-        return scoped(self.user, query, via="appeal")
+        return satisfaction_requests(self.user, self.filters)
 
     def table(self) -> Table:
         from feedback.models import SatisfactionRequest

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from appeals.models import Appeal, AppealQuestion
-from reports.models import TERM_KEPT, TERM_MISSED, TERM_NONE, AppealShare, AppealTally, QuestionTally
+from reports.models import TERM_KEPT, TERM_MISSED, TERM_NONE, AppealShare, AppealTally, QuestionTally, WeekTally
 
 Key = dict[str, Any]
 
@@ -68,6 +68,14 @@ def question_key(appeal: Key, question: dict[str, Any]) -> Key:
     }
 
 
+def week_key(row: dict[str, Any]) -> Key:
+    day = timezone.localdate(row["received_at"])
+    monday = day - timedelta(days=day.weekday())
+    return {"week": monday.isoformat(), "month": monday.replace(day=1).isoformat(),
+            "department_id": row["department_id"], "executor_id": row["executor_id"],
+            "topic_code": row["topic_code"], "channel": row["channel"], "kind": row["kind"]}
+
+
 QUESTION_FIELDS = ("appeal_id", "topic_code", "result", "measures_taken", "cause_id")
 
 
@@ -75,14 +83,14 @@ def _freeze(key: Key) -> tuple:
     return tuple(sorted(key.items()))
 
 
-def _move(model: type[AppealTally] | type[QuestionTally], key: Key, delta: int) -> None:
+def _move(model: type[AppealTally] | type[QuestionTally] | type[WeekTally], key: Key, delta: int) -> None:
     """Add delta to the tally row of the key, creating it when missing.
 
     Two transactions may create the same key at once; no unique constraint
     stops them (NULLs in it would be distinct on PostgreSQL anyway), so a key
     may have two rows. Every reader sums, and a move changes just one row.
     """
-    lookup = {**key, "month": date.fromisoformat(key["month"])}
+    lookup = _dates(key)
     pk = model.objects.filter(**lookup).values_list("pk", flat=True).first()
     if pk is None:
         model.objects.create(**lookup, count=delta)
@@ -90,9 +98,12 @@ def _move(model: type[AppealTally] | type[QuestionTally], key: Key, delta: int) 
         model.objects.filter(pk=pk).update(count=F("count") + delta)
 
 
+def _dates(key: Key) -> dict[str, Any]:
+    return {**key, **{f: date.fromisoformat(key[f]) for f in ("month", "week") if f in key}}
+
+
 def _lookup(frozen: tuple) -> dict[str, Any]:
-    key = dict(frozen)
-    return {**key, "month": date.fromisoformat(key["month"])}
+    return _dates(dict(frozen))
 
 
 def keys_of(row: dict[str, Any], questions: Iterable[dict[str, Any]]) -> tuple[Key, list[Key]]:
@@ -108,11 +119,16 @@ def refresh_appeal(appeal_id: int) -> None:
         return
     questions = AppealQuestion.objects.filter(appeal_id=appeal_id).values(*QUESTION_FIELDS)
     new_key, new_questions = keys_of(row, questions)
+    new_week = week_key(row)
     share = AppealShare.objects.select_for_update().filter(appeal_id=appeal_id).first()
     if share is None:
-        share = AppealShare(appeal_id=appeal_id, appeal_key={}, question_keys=[])
-    elif share.appeal_key == new_key and share.question_keys == new_questions:
+        share = AppealShare(appeal_id=appeal_id, appeal_key={}, question_keys=[], week_key={})
+    elif share.appeal_key == new_key and share.question_keys == new_questions and share.week_key == new_week:
         return
+    if share.week_key != new_week:
+        if share.week_key:
+            _move(WeekTally, share.week_key, -1)
+        _move(WeekTally, new_week, +1)
     if share.appeal_key != new_key:
         if share.appeal_key:
             _move(AppealTally, share.appeal_key, -1)
@@ -125,7 +141,7 @@ def refresh_appeal(appeal_id: int) -> None:
     for frozen, times in (new - old).items():
         for _ in range(times):
             _move(QuestionTally, dict(frozen), +1)
-    share.appeal_key, share.question_keys = new_key, new_questions
+    share.appeal_key, share.question_keys, share.week_key = new_key, new_questions, new_week
     share.save()
 
 
@@ -139,11 +155,13 @@ def rebuild(chunk: int = 5000) -> tuple[int, int]:
     """
     appeal_counts: Counter[tuple] = Counter()
     question_counts: Counter[tuple] = Counter()
+    week_counts: Counter[tuple] = Counter()
     shares: list[AppealShare] = []
     with transaction.atomic():
         AppealShare.objects.all().delete()
         AppealTally.objects.all().delete()
         QuestionTally.objects.all().delete()
+        WeekTally.objects.all().delete()
         last = 0
         while True:
             rows = list(Appeal.objects.filter(pk__gt=last).order_by("pk").values(*APPEAL_FIELDS)[:chunk])
@@ -156,14 +174,19 @@ def rebuild(chunk: int = 5000) -> tuple[int, int]:
                 by_appeal.setdefault(question["appeal_id"], []).append(question)
             for row in rows:
                 key, questions = keys_of(row, by_appeal.get(row["id"], []))
+                week = week_key(row)
                 appeal_counts[_freeze(key)] += 1
+                week_counts[_freeze(week)] += 1
                 for question in questions:
                     question_counts[_freeze(question)] += 1
-                shares.append(AppealShare(appeal_id=row["id"], appeal_key=key, question_keys=questions))
+                shares.append(AppealShare(appeal_id=row["id"], appeal_key=key, question_keys=questions,
+                                          week_key=week))
             AppealShare.objects.bulk_create(shares, batch_size=2000)
             shares.clear()
         AppealTally.objects.bulk_create([AppealTally(**_lookup(k), count=n) for k, n in appeal_counts.items()],
                                         batch_size=2000)
         QuestionTally.objects.bulk_create(
             [QuestionTally(**_lookup(k), count=n) for k, n in question_counts.items()], batch_size=2000)
+        WeekTally.objects.bulk_create([WeekTally(**_lookup(k), count=n) for k, n in week_counts.items()],
+                                      batch_size=2000)
     return len(appeal_counts), len(question_counts)

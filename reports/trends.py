@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from appeals.models import Appeal, AppealKind
+from appeals.models import AppealKind
 from classifiers.models import Cause, Topic
 from reports.filters import Filters, add_months, scoped
-from reports.models import TERM_MISSED, AppealTally, QuestionTally
-from reports.reports import Cell, Table
+from reports.models import TERM_MISSED, AppealTally, QuestionTally, WeekTally
+from reports.reports import Cell, Table, satisfaction_link, satisfaction_requests
 
 TOP_TOPICS = 6
 
@@ -50,21 +50,25 @@ def _label(code: str, titles: dict[str, str]) -> str:
     return f"{code} {title[:40]}" if title else code
 
 
+def _month(filters: Filters, month: dt.date) -> Filters:
+    return Filters(month, month, filters.department_id, filters.topic, filters.channel)
+
+
 def _month_link(filters: Filters, month: dt.date, **lookups: Any) -> dict[str, Any]:
-    return {**Filters(month, month, filters.department_id, filters.topic, filters.channel).link_params(), **lookups}
+    return {**_month(filters, month).link_params(), **lookups}
 
 
 def topics_over_time(user: Any, filters: Filters, weekly: bool) -> Chart:
-    """Appeals per topic per month (from the tallies) or per week (an indexed aggregate on received_at)."""
+    """Appeals per topic per month or per week (from the tallies)."""
     counts: dict[str, dict[dt.date, int]] = defaultdict(dict)
     if weekly:
-        rows = (scoped(user, Appeal.objects.filter(filters.appeal_q()))
-                .annotate(step=TruncWeek("received_at")).values("step", "topic_code")
-                .annotate(n=Count("pk")).order_by())
-        for row in rows:
-            step = row["step"].date() if isinstance(row["step"], dt.datetime) else row["step"]
-            counts[row["topic_code"]][step] = counts[row["topic_code"]].get(step, 0) + row["n"]
         start, steps = filters.start - dt.timedelta(days=filters.start.weekday()), []
+        # The weeks that touch the period; a week's appeals count whole, also its days outside the period.
+        weeks = Q(week__gte=start, week__lt=add_months(filters.end, 1))
+        rows = (scoped(user, WeekTally.objects.filter(filters.tally_q(months=False), weeks))
+                .values("week", "topic_code").annotate(n=Sum("count")).order_by())
+        for row in rows:
+            counts[row["topic_code"]][row["week"]] = row["n"]
         while start < add_months(filters.end, 1):
             steps.append(start)
             start += dt.timedelta(days=7)
@@ -174,9 +178,9 @@ def shares(user: Any, filters: Filters) -> Chart:
             .values("month").annotate(total=Sum("count"), repeated=Sum("count", filter=repeated),
                                       n_answered=Sum("count", filter=Q(answered__gt=0)),
                                       late=Sum("count", filter=Q(answered=TERM_MISSED))).order_by()}
+    # By the month the citizen was asked, as the satisfaction report counts them.
     satisfaction = {r["month"].date() if isinstance(r["month"], dt.datetime) else r["month"]: r for r in
-                    scoped(user, SatisfactionRequest.objects.filter(filters.appeal_q("appeal")), via="appeal")
-                    .annotate(month=TruncMonth("appeal__received_at")).values("month")
+                    satisfaction_requests(user, filters).annotate(month=TruncMonth("asked_at")).values("month")
                     .annotate(answered=Count("pk", filter=Q(status=SatisfactionRequest.Status.ANSWERED)),
                               unresolved=Count("pk", filter=Q(resolved=SatisfactionRequest.Resolved.NO)))
                     .order_by()}
@@ -196,8 +200,8 @@ def shares(user: Any, filters: Filters) -> Chart:
             Cell(row["repeated"], _month_link(filters, s, kind__in="repeated,multiple")),
             Cell(lines["repeated"][-1]), Cell(row["n_answered"], _month_link(filters, s, status__exact="answered")),
             Cell(row["late"], _month_link(filters, s, term="answered_late")), Cell(lines["late"][-1]),
-            Cell(sat["answered"], _month_link(filters, s, satisfaction__status="answered")),
-            Cell(sat["unresolved"], _month_link(filters, s, satisfaction__resolved="no")),
+            Cell(sat["answered"], satisfaction_link(_month(filters, s), satisfaction__status="answered")),
+            Cell(sat["unresolved"], satisfaction_link(_month(filters, s), satisfaction__resolved="no")),
             Cell(lines["unresolved"][-1]),
         ])
     series = [(_("повторные, %"), lines["repeated"]), (_("ответ с нарушением срока, %"), lines["late"]),

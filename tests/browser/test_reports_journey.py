@@ -69,10 +69,13 @@ def test_the_head_reads_trends_and_exports_the_sstu_report(page: Page, live_serv
 
     # The appeals behind a figure: February's six appeals on the first topic.
     page.get_by_role("link", name="по месяцам").click()
+    expect(page.locator("#trend-step strong")).to_have_text("по месяцам")
     page.locator("#table-topics tbody tr").first.locator("td a").first.click()
     expect(page).to_have_url(re.compile(r"/admin/appeals/appeal/\?"))
     expected = {world.appeals[n].number for n in ("a1", "a2", "a4", "a5", "a7", "a8")}
-    numbers = {text.strip() for text in page.locator("#result_list tbody th a").all_inner_texts()}
+    rows = page.locator("#result_list tbody th a")
+    expect(rows).to_have_count(len(expected))
+    numbers = {text.strip() for text in rows.all_inner_texts()}
     assert numbers == expected
 
     page.goto(live_server.url + "/admin/reports/report/sstu/?period_from=2026-02&period_to=2026-03")

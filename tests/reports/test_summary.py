@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 from django.db.models import Count, Q
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 from django.test import TestCase
 
 from appeals.models import Appeal, AppealQuestion
 from appeals.services import handling, worklists
 from classifiers.models import Topic
 from reports import summary
-from reports.models import AppealTally, QuestionTally
+from reports.models import AppealTally, QuestionTally, WeekTally
 from tests.roles import Roles, external_body, make_appeal
 from tests.roles import roles as roles  # the fixture
 
@@ -65,7 +65,16 @@ def raw_questions() -> Counter:
                     for r in rows})
 
 
+def raw_weeks() -> Counter:
+    rows = (Appeal.objects.annotate(w=TruncWeek("received_at")).values("w", "department_id", "executor_id",
+                                                                      "topic_code", "channel", "kind")
+            .annotate(n=Count("pk")).order_by())
+    return Counter({(r["w"].date(), r["department_id"], r["executor_id"], r["topic_code"], r["channel"],
+                     r["kind"]): r["n"] for r in rows})
+
+
 def assert_summary_is_raw() -> None:
+    assert tallies(WeekTally, ("week", "department_id", "executor_id", "topic_code", "channel", "kind")) == raw_weeks()
     assert tallies(AppealTally, APPEAL_FIELDS) == raw_appeals()
     assert tallies(QuestionTally, QUESTION_FIELDS) == raw_questions()
 

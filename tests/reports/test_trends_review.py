@@ -26,6 +26,7 @@ def test_the_topics_chart_counts_per_month_and_per_week(world):
     t1_label = next(label for label in series if label.startswith(world.t1.code))
     assert series[t1_label] == [6.0, 0.0]  # a1, a2, a4, a5, a7, a8
     weekly = trends.topics_over_time(world.roles.head, FEB_MAR, weekly=True)
+    assert weekly.labels[-1] == "30.03.2026"
     assert weekly.labels[0] == "26.01.2026" and sum(dict(weekly.series)[t1_label]) == 6.0
     assert dict(weekly.series)[t1_label][1] == 6.0  # the week of 2 February
 
@@ -41,7 +42,8 @@ def test_shares_of_repeated_late_and_unresolved(world):
     series = dict(chart.series)
     assert series["повторные, %"][0] == 25.0  # a4 repeated, a5 multiple of 8
     assert series["ответ с нарушением срока, %"][0] == round(100 / 3, 1)  # a2 of a1, a2, a7
-    assert series["вопрос не решён (по оценке гражданина), %"][0] == 50.0  # a2 «нет» of a1, a2
+    # By the month asked: a1 «да» in February, a2 «нет» in March.
+    assert series["вопрос не решён (по оценке гражданина), %"] == [0.0, 100.0]
 
 
 def test_the_trends_page_has_each_chart_with_its_table_and_text(world, client):
