@@ -106,6 +106,9 @@ def _lookup(frozen: tuple) -> dict[str, Any]:
     return _dates(dict(frozen))
 
 
+TALLIES: dict[str, Any] = {"appeal": AppealTally, "question": QuestionTally, "week": WeekTally}
+
+
 def keys_of(row: dict[str, Any], questions: Iterable[dict[str, Any]]) -> tuple[Key, list[Key]]:
     key = appeal_key(row)
     return key, sorted((question_key(key, q) for q in questions), key=_freeze)
@@ -125,22 +128,24 @@ def refresh_appeal(appeal_id: int) -> None:
         share = AppealShare(appeal_id=appeal_id, appeal_key={}, question_keys=[], week_key={})
     elif share.appeal_key == new_key and share.question_keys == new_questions and share.week_key == new_week:
         return
+    moves: list[tuple[str, tuple, int]] = []
     if share.week_key != new_week:
         if share.week_key:
-            _move(WeekTally, share.week_key, -1)
-        _move(WeekTally, new_week, +1)
+            moves.append(("week", _freeze(share.week_key), -1))
+        moves.append(("week", _freeze(new_week), +1))
     if share.appeal_key != new_key:
         if share.appeal_key:
-            _move(AppealTally, share.appeal_key, -1)
-        _move(AppealTally, new_key, +1)
+            moves.append(("appeal", _freeze(share.appeal_key), -1))
+        moves.append(("appeal", _freeze(new_key), +1))
     old = Counter(_freeze(k) for k in share.question_keys)
     new = Counter(_freeze(k) for k in new_questions)
-    for frozen, times in (old - new).items():
-        for _ in range(times):
-            _move(QuestionTally, dict(frozen), -1)
-    for frozen, times in (new - old).items():
-        for _ in range(times):
-            _move(QuestionTally, dict(frozen), +1)
+    moves += [("question", frozen, -times) for frozen, times in (old - new).items()]
+    moves += [("question", frozen, +times) for frozen, times in (new - old).items()]
+    # One order for every transaction: two steps that move counts between the
+    # same two keys in opposite directions lock the rows in the same order
+    # and wait for each other instead of deadlocking.
+    for table, frozen, delta in sorted(moves, key=lambda move: (move[0], repr(move[1]))):
+        _move(TALLIES[table], dict(frozen), delta)
     share.appeal_key, share.question_keys, share.week_key = new_key, new_questions, new_week
     share.save()
 
