@@ -114,3 +114,10 @@ def test_only_the_administrator_publishes(world, client):
     client.post(url, {"action": "publish_selected", "_selected_action": [item.pk]})
     item.refresh_from_db()
     assert item.is_published and item.published_by == world.roles.administrator
+
+
+def test_the_portal_links_the_published_reviews(world, client):
+    item = published(world)
+    page = client.get(reverse("review:list")).content.decode()
+    assert reverse("review:detail", args=[item.year, item.quarter]) in page
+    assert reverse("review:list") in client.get(reverse("appeals:status")).content.decode()
