@@ -69,10 +69,14 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         return response
     query = request.GET.copy()
     query.pop("export", None)
+    without_group = query.copy()
+    without_group.pop("by", None)
     return render(request, "reports/report.html", {
+        "query_without_group": without_group.urlencode(),
         **admin.site.each_context(request), "title": report_class.title, "report": report_class,
         "table": table, "form": form, "subtitle": subtitle, "query": query.urlencode(),
         "group": kwargs.get("group"), "groups": SatisfactionReport.GROUPS,
+        "extra_fields": [("by", kwargs["group"])] if "group" in kwargs else [],
     })
 
 

@@ -242,3 +242,13 @@ def test_the_admin_index_links_the_reports_for_the_head_only(roles, client):
     assert reverse("reports:index") in client.get(reverse("admin:index")).content.decode()
     client.force_login(roles.registrar)
     assert reverse("reports:index") not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_the_satisfaction_grouping_survives_a_change_of_filters(world, client):
+    client.force_login(world.roles.head)
+    response = client.get(reverse("reports:report", args=["satisfaction"]),
+                          {"period_from": "2026-02", "period_to": "2026-03", "by": "executor"})
+    html = response.content.decode()
+    assert '<input type="hidden" name="by" value="executor">' in html
+    assert "Анна Смирнова" in html
+    assert "by=topic" in html and "by=executor&amp;by" not in html
