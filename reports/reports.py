@@ -139,9 +139,6 @@ class SstuReport(Report):
     description = _("Считаются вопросы, а не обращения: обращение с двумя вопросами даёт два. "
                     "Период — месяц поступления обращения.")
 
-    def question_tallies(self):
-        return scoped(self.user, QuestionTally.objects.filter(self.filters.tally_q()))
-
     def link(self, **lookups: Any) -> dict[str, Any]:
         return {**self.filters.link_params(topic_lookup="questions__topic_code__startswith"), **lookups}
 
