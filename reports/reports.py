@@ -192,11 +192,7 @@ class TimelinessReport(Report):
         # Prefixed: an annotation may not take the name of a tally's field.
         sums = {f"n_{key}": _sum(condition) for key, _t, condition, _l in TIMELINESS_COLUMNS}
         tallies = self.appeal_tallies()
-        groups = [
-            ([], None),
-            (["department_id"], None),
-            (["department_id", "executor_id"], None),
-        ]
+        groups_fields: list[list[str]] = [[], ["department_id"], ["department_id", "executor_id"]]
         histograms: dict[tuple, dict[int, int]] = defaultdict(dict)
         for row in tallies.filter(days__gte=0).values("department_id", "executor_id", "days").annotate(n=_sum()):
             for key in ((), (row["department_id"],), (row["department_id"], row["executor_id"])):
@@ -208,14 +204,22 @@ class TimelinessReport(Report):
         for row in live.values("department_id", "executor_id").annotate(n=Count("pk")).order_by():
             for key in ((), (row["department_id"],), (row["department_id"], row["executor_id"])):
                 overdue[key] += row["n"]
-        ids: set[Any] = set()
-        results = []
-        for fields, _unused in groups:
-            query = tallies.values(*fields).annotate(**sums).order_by(*fields) if fields else [
-                tallies.aggregate(**sums)]
-            for row in query:
-                results.append((fields, row))
-                ids.add(row.get("executor_id"))
+        # One aggregate per executor; the departments' and the total rows add up
+        # those few dozen rows (the tallies are read once, not three times).
+        executor_rows = list(tallies.values("department_id", "executor_id").annotate(**sums)
+                             .order_by("department_id", "executor_id"))
+        rollup: dict[tuple, dict[str, Any]] = {}
+        for row in executor_rows:
+            for fields in groups_fields:
+                key = tuple(row[f] for f in fields)
+                target = rollup.setdefault((tuple(fields), key), {f: row[f] for f in fields})
+                for name in sums:
+                    target[name] = target.get(name, 0) + row[name]
+        if not executor_rows:
+            rollup[((), ())] = dict.fromkeys(sums, 0)
+        results = [(list(fields), row) for (fields, _key), row in sorted(
+            rollup.items(), key=lambda item: (len(item[0][0]), [(v is None, v or 0) for v in item[0][1]]))]
+        ids: set[Any] = {row["executor_id"] for row in executor_rows}
         departments = department_names({r.get("department_id") for _f, r in results})
         executors = user_names(ids)
         for fields, row in results:
