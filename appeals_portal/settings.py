@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "appeals",
     "postal",
     "feedback",
+    "reports",
     # Staff sign-in: lockout of repeated failures, the second factor. The
     # accounts app comes after them: its admin replaces theirs and Django's
     # UserAdmin, and autodiscovery imports admin modules in this order.

@@ -8,6 +8,8 @@ urlpatterns = [
     path("health/", health.health, name="health"),
     path("health/ready/", health.ready, name="health_ready"),
     path("captcha/", include("captcha.urls")),
+    path("admin/reports/", include("reports.urls")),
+    path("review/", include("reports.public_urls")),
     path("feedback/", include("feedback.urls")),
     # The staff's own second-factor pages, in the admin's look; before the admin's catch-all.
     path("admin/second-factor/", include("accounts.urls")),

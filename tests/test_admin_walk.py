@@ -61,6 +61,7 @@ from letters.models import LetterTemplate, PostalLetter
 from outbox.models import OutgoingMessage
 from postal import services as postal_services
 from postal.models import Batch, MailClassDefault
+from reports.models import PublicReview
 from tests.factories import make_pdf, upload
 from tests.postal.conftest import make_letter
 from tests.roles import Roles, external_body, make_appeal
@@ -267,6 +268,18 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
         "action:delete_selected":     row(403,    403,      403,      403,   403,  302,          403),
         "action:reset_to_shipped":    row(403,    403,      403,      403,   403,  RAN,          403),
     },
+    # The quarterly public review: the head writes it, the administrator publishes it (issue 11 item 5).
+    "reports.PublicReview": {
+        "changelist":                 row(403,    403,      403,      200,   403,  200,          403),
+        "add":                        row(403,    403,      403,      200,   403,  403,          403),
+        "change":                     row(403,    403,      403,      200,   403,  200,          403),
+        "history":                    row(403,    403,      403,      200,   403,  200,          403),
+        "delete":                     every(403),
+        # The administrator has actions of their own, so a refused one redirects back to the list.
+        "action:delete_selected":     row(403,    403,      403,      200,   403,  302,          403),
+        "action:publish_selected":    row(403,    403,      403,      200,   403,  RAN,          403),
+        "action:unpublish_selected":  row(403,    403,      403,      200,   403,  RAN,          403),
+    },
     # The reference books of the complaint analysis (issue 11): the administrator edits them; nobody
     # deletes them (questions keep their cause and measures).
     "classifiers.Cause": {
@@ -453,6 +466,7 @@ def objects_of_b(world: WorldB) -> dict[str, Model]:
         "axes.AccessLog": AccessLog.objects.create(**SIGN_IN_RECORD),
         "postal.Batch": world.batch,
         "postal.MailClassDefault": MailClassDefault.objects.get(kind="answer"),
+        "reports.PublicReview": PublicReview.objects.get_or_create(year=2025, quarter=4)[0],
     }
 
 

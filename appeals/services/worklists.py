@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -81,6 +81,26 @@ WORKLISTS = {
     "decision": decision_pending,
     "unregistered_late": unregistered_late,
     "decision_late": decision_late,
+}
+
+
+# How the terms were kept, as the reports count them (reports.summary computes
+# the same from each appeal's dates): a step done on or before its due date's
+# local calendar day is on time. The admin's «сроки» filter reads these, so a
+# report's figure links to exactly the appeals behind it.
+def _kept(done: str, due: str, on_time: bool) -> Q:
+    compare = "lte" if on_time else "gt"
+    return Q(**{f"{done}__isnull": False, f"{due}__isnull": False, f"{done}__date__{compare}": F(due)})
+
+
+_ANSWERED = Q(status=Status.ANSWERED)
+TIMELINESS = {
+    "registered_on_time": _kept("registered_at", "registration_due", True),
+    "registered_late": _kept("registered_at", "registration_due", False),
+    "decided_on_time": _kept("decided_at", "decision_due", True),
+    "decided_late": _kept("decided_at", "decision_due", False),
+    "answered_on_time": _ANSWERED & _kept("closed_at", "answer_due", True),
+    "answered_late": _ANSWERED & _kept("closed_at", "answer_due", False),
 }
 
 

@@ -13,8 +13,15 @@ What it makes (bench/README.md, section "Case handling at scale", has the number
   registered, in work or on approval; some are late (unregistered after 2 days, 7-day decision pending,
   answer overdue), some were extended. The due dates come from appeals.services.terms.refresh_terms
   on unsaved appeals (one working-day calendar);
-* one question per registered appeal (the registrar creates it on registration), 1-6 history rows per
-  appeal (3-5 for a closed one), an answer for the answered ones and those on approval (no PDF).
+* one question per registered appeal (the registrar creates it on registration), a second one for
+  about 15 %, 1-6 history rows per appeal (3-5 for a closed one), an answer for the answered ones and
+  those on approval (no PDF);
+* the complaint analysis of answered questions (issue 11): a cause from the reference book, the
+  measures of a supported question with measures taken, how it was checked; and, where the feedback
+  app is installed, the citizen's satisfaction request a day after the answer: answered (да /
+  частично / нет, a mark) or expired once its 30 days are over, still asked before that. The
+  core imports no capability: the request's model is looked up by name, and the reports' summary
+  is rebuilt by `manage.py rebuild_report_summary` afterwards.
 
 On PostgreSQL rows go in with COPY (psycopg2 copy_expert), `--method orm` uses bulk_create; both
 give the rows explicit ids, one transaction per batch, nothing kept between batches (memory stays
@@ -33,6 +40,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -56,7 +64,7 @@ from appeals.models import (
 )
 from appeals.services import terms
 from appeals.services.intake import format_number
-from classifiers.models import ExternalBody, Topic
+from classifiers.models import Cause, ExternalBody, Measure, Topic
 
 Status = Appeal.Status
 
@@ -201,6 +209,31 @@ class Batch:
     questions: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     answers: list[dict[str, Any]] = field(default_factory=list)
+    measures: list[dict[str, Any]] = field(default_factory=list)
+    satisfaction: list[dict[str, Any]] = field(default_factory=list)
+
+
+# Weights of the shipped causes by title (others: 1); a cause's share is what the trends show.
+CAUSE_WEIGHT = {"необоснованная жалоба": 30, "недостаток информации": 30, "нарушение сроков": 12,
+                "ошибка сотрудника": 10, "нормативное ограничение": 18}
+SATISFACTION_DELAY = timedelta(days=1)
+SATISFACTION_PERIOD = timedelta(days=30)
+
+
+def satisfaction_model() -> type[models.Model] | None:
+    """The feedback app's request, if installed (the core must not import the app)."""
+    if not apps.is_installed("feedback"):
+        return None
+    return apps.get_model("feedback", "SatisfactionRequest")
+
+
+def outcome_models() -> list[type[models.Model]]:
+    """The models the generator writes, in the order their rows must go in."""
+    found: list[type[models.Model]] = [Appeal, AppealQuestion, AppealQuestion.measures.through, AppealEvent, Answer]
+    request = satisfaction_model()
+    if request is not None:
+        found.append(request)
+    return found
 
 
 def _defaults(model: type[models.Model]) -> dict[str, Any]:
@@ -247,7 +280,12 @@ class Generator:
         self.calendar = terms.work_calendar()
         self.places, self.place_cum = weighted([((p, i), w) for p, i, w in PLACES])
         self.domains, self.domain_cum = weighted(MAIL_DOMAINS)
-        self.defaults = {m: _defaults(m) for m in (Appeal, AppealQuestion, AppealEvent, Answer)}
+        self.defaults = {m: _defaults(m) for m in outcome_models()}
+        causes = list(Cause.objects.filter(is_active=True).order_by("order", "pk"))
+        self.causes, self.cause_cum = weighted([(c.pk, CAUSE_WEIGHT.get(c.title, 1)) for c in causes])
+        self.measures = list(Measure.objects.filter(is_active=True).values_list("pk", flat=True))
+        self.satisfaction = satisfaction_model()
+        self.ids: dict[type[models.Model], int] = {}
         self.head_name = f"{staff.head.first_name[:1]}. {staff.head.last_name}".strip()
 
     # --- the calendar of receipts -------------------------------------------------------
@@ -477,8 +515,19 @@ class Generator:
                 result = QuestionResult.NO_ANSWER.value
             question.update(id=question_id, appeal_id=appeal_id, topic_id=topic.pk, topic_code=topic.code,
                             topic_title=topic.title, result=result, measures_taken=measures)
-            batch.questions.append(question)
-            question_id += 1
+            questions = [question]
+            if rng.random() < 0.15 and len(self.topics) > 1:  # a second question in the same appeal
+                other = rng.choice([t for t in self.topics if t.pk != topic.pk])
+                second = dict(question)
+                result2 = result if status != Status.ANSWERED else rng.choices(
+                    ["explained", "supported", "not_supported", "answered"], cum_weights=[55, 70, 90, 100])[0]
+                second.update(id=question_id + 1, topic_id=other.pk, topic_code=other.code, topic_title=other.title,
+                              result=result2, measures_taken=result2 == "supported" and rng.random() < 0.5)
+                questions.append(second)
+            for item in questions:
+                self.analyse(batch, item, closed=status == Status.ANSWERED)
+                batch.questions.append(item)
+                question_id += 1
 
         if answer_steps is not None and status in (Status.ON_APPROVAL, Status.ANSWERED):
             submitted_at, signed_at = answer_steps
@@ -493,7 +542,52 @@ class Generator:
                               outgoing_date=timezone.localdate(signed_at))
             batch.answers.append(answer)
             answer_id += 1
+            if status == Status.ANSWERED:
+                self.ask(batch, appeal_id, signed_at, reply_method)
         return question_id, event_id, answer_id
+
+    # --- issue 11: the complaint analysis and the citizen's satisfaction ----------------------
+    def analyse(self, batch: Batch, question: dict[str, Any], *, closed: bool) -> None:
+        """The cause, the measures and the checks of an answered question, as the sign step records them."""
+        rng = self.rng
+        if not closed or not self.causes:
+            return
+        question["cause_id"] = rng.choices(self.causes, cum_weights=self.cause_cum)[0]
+        if question["result"] == "supported":
+            question["checked_by_commission"] = rng.random() < 0.3
+            question["checked_on_site"] = rng.random() < 0.15
+            question["checked_with_applicant"] = rng.random() < 0.2
+        if question["measures_taken"] and self.measures:
+            through = AppealQuestion.measures.through
+            for measure in rng.sample(self.measures, min(len(self.measures), rng.randint(1, 2))):
+                link = dict(self.defaults[through])
+                link.update(id=self.next_id(through), appealquestion_id=question["id"], measure_id=measure)
+                batch.measures.append(link)
+
+    def ask(self, batch: Batch, appeal_id: int, signed_at: datetime, reply_method: str) -> None:
+        """The satisfaction request of an answered appeal, in the state it has reached by now."""
+        model, rng = self.satisfaction, self.rng
+        asked_at = signed_at + SATISFACTION_DELAY
+        if model is None or asked_at > self.now:
+            return
+        row = dict(self.defaults[model])
+        row.update(id=self.next_id(model), appeal_id=appeal_id, channel="post" if reply_method == "post" else "email",
+                   asked_at=asked_at, expires_at=asked_at + SATISFACTION_PERIOD, status="asked")
+        answered_at = asked_at + timedelta(hours=rng.randint(1, 24 * 20))
+        if rng.random() < 0.55 and answered_at <= self.now:
+            resolved = rng.choices(["yes", "partly", "no"], cum_weights=[60, 85, 100])[0]
+            mark = {"yes": rng.choice([4, 5, 5, 5]), "partly": rng.choice([2, 3, 3, 4]),
+                    "no": rng.choice([1, 1, 2, 3])}[resolved]
+            row.update(status="answered", answered_at=answered_at, resolved=resolved, mark=mark,
+                       needs_review=resolved != "yes" or mark <= 2)
+        elif row["expires_at"] <= self.now:
+            row["status"] = "expired"
+        batch.satisfaction.append(row)
+
+    def next_id(self, model: type[models.Model]) -> int:
+        value = self.ids[model]
+        self.ids[model] = value + 1
+        return value
 
 
 @lru_cache(maxsize=65536)
@@ -553,11 +647,11 @@ class Command(BaseCommand):
             f"in batches of {batch_size} ({method}); {len(staff.departments)} departments, {len(topics)} topics"
         )
         ids: dict[type[models.Model], int] = {
-            m: (m._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
-            for m in (Appeal, AppealQuestion, AppealEvent, Answer)
+            m: (m._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1 for m in outcome_models()
         }
+        gen.ids = ids
         done = 0
-        totals = {"questions": 0, "events": 0, "answers": 0}
+        totals = {"questions": 0, "events": 0, "answers": 0, "measures": 0, "satisfaction": 0}
         for batch in self.batches(gen, schedule, batch_size, ids):
             with transaction.atomic():
                 self.number(batch)
@@ -567,6 +661,8 @@ class Command(BaseCommand):
             totals["questions"] += len(batch.questions)
             totals["events"] += len(batch.events)
             totals["answers"] += len(batch.answers)
+            totals["measures"] += len(batch.measures)
+            totals["satisfaction"] += len(batch.satisfaction)
             elapsed = clock.monotonic() - started
             rate = done / elapsed if elapsed else 0
             eta = (count - done) / rate if rate else 0
@@ -577,7 +673,8 @@ class Command(BaseCommand):
             self.analyze(vacuum=options["vacuum"])
         self.stdout.write(
             f"done: {done} appeals, {totals['questions']} questions, {totals['events']} history rows, "
-            f"{totals['answers']} answers in {clock.monotonic() - started:,.1f} s "
+            f"{totals['answers']} answers, {totals['measures']} measures, {totals['satisfaction']} satisfaction "
+            f"requests in {clock.monotonic() - started:,.1f} s "
             f"({'VACUUM ANALYZE' if options['vacuum'] else 'ANALYZE'} {clock.monotonic() - analyze_started:,.1f} s)"
         )
 
@@ -669,8 +766,11 @@ class Command(BaseCommand):
     def write(self, batch: Batch, method: str) -> None:
         tables: list[tuple[type[models.Model], list[dict[str, Any]]]] = [
             (Appeal, batch.appeals), (AppealQuestion, batch.questions),
-            (AppealEvent, batch.events), (Answer, batch.answers),
+            (AppealQuestion.measures.through, batch.measures), (AppealEvent, batch.events), (Answer, batch.answers),
         ]
+        request = satisfaction_model()
+        if request is not None:
+            tables.append((request, batch.satisfaction))
         for model, rows in tables:
             if not rows:
                 continue
@@ -696,13 +796,13 @@ class Command(BaseCommand):
     @staticmethod
     def reset_sequences() -> None:
         """Rows went in with explicit ids: move the id sequences past them."""
-        statements = connection.ops.sequence_reset_sql(no_style(), [Appeal, AppealQuestion, AppealEvent, Answer])
+        statements = connection.ops.sequence_reset_sql(no_style(), outcome_models())
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
 
     def analyze(self, *, vacuum: bool) -> None:
-        tables = [m._meta.db_table for m in (Appeal, AppealQuestion, AppealEvent, Answer)]
+        tables = [m._meta.db_table for m in outcome_models()]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 names = ", ".join(connection.ops.quote_name(t) for t in tables)

@@ -1,0 +1,197 @@
+"""Keep the summary tables in step with the appeals (models.py says why they exist).
+
+Each step of an appeal writes one history entry (appeals.AppealEvent) after
+its changes; reports.signals calls refresh_appeal for it inside the step's
+transaction, while the step holds the appeal's row lock. refresh_appeal
+computes the appeal's keys now, compares them with those it added before
+(AppealShare) and moves one count from each old key to each new one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from appeals.models import Appeal, AppealQuestion
+from reports.models import TERM_KEPT, TERM_MISSED, TERM_NONE, AppealShare, AppealTally, QuestionTally, WeekTally
+
+Key = dict[str, Any]
+
+APPEAL_FIELDS = (
+    "id", "received_at", "registered_at", "decided_at", "closed_at", "department_id", "executor_id",
+    "topic_code", "channel", "kind", "status", "registration_due", "decision_due", "answer_due", "extension_days",
+)
+
+
+def month_of(moment) -> date:
+    return timezone.localdate(moment).replace(day=1)
+
+
+def _term(done, due: date | None) -> int:
+    """TERM_KEPT if the step was done by its due date (local calendar day), TERM_MISSED if after, else NONE."""
+    if done is None or due is None:
+        return TERM_NONE
+    return TERM_KEPT if timezone.localdate(done) <= due else TERM_MISSED
+
+
+def appeal_key(row: dict[str, Any]) -> Key:
+    """The AppealTally key of one appeal (a dict of APPEAL_FIELDS)."""
+    answered = row["status"] == Appeal.Status.ANSWERED and row["closed_at"] is not None
+    days = -1
+    if answered:
+        start = row["registered_at"] or row["received_at"]
+        days = (timezone.localdate(row["closed_at"]) - timezone.localdate(start)).days
+    return {
+        "month": month_of(row["received_at"]).isoformat(),
+        "department_id": row["department_id"], "executor_id": row["executor_id"],
+        "topic_code": row["topic_code"], "channel": row["channel"], "kind": row["kind"], "status": row["status"],
+        "registered": _term(row["registered_at"], row["registration_due"]),
+        "decided": _term(row["decided_at"], row["decision_due"]),
+        "answered": _term(row["closed_at"], row["answer_due"]) if answered else TERM_NONE,
+        "extended": row["extension_days"] > 0,
+        "days": days,
+    }
+
+
+def question_key(appeal: Key, question: dict[str, Any]) -> Key:
+    return {
+        "month": appeal["month"], "department_id": appeal["department_id"], "executor_id": appeal["executor_id"],
+        "channel": appeal["channel"], "kind": appeal["kind"], "extended": appeal["extended"],
+        "topic_code": question["topic_code"], "result": question["result"],
+        "measures_taken": question["measures_taken"], "cause_id": question["cause_id"],
+    }
+
+
+def week_key(row: dict[str, Any]) -> Key:
+    day = timezone.localdate(row["received_at"])
+    monday = day - timedelta(days=day.weekday())
+    return {"week": monday.isoformat(), "month": monday.replace(day=1).isoformat(),
+            "department_id": row["department_id"], "executor_id": row["executor_id"],
+            "topic_code": row["topic_code"], "channel": row["channel"], "kind": row["kind"]}
+
+
+QUESTION_FIELDS = ("appeal_id", "topic_code", "result", "measures_taken", "cause_id")
+
+
+def _freeze(key: Key) -> tuple:
+    return tuple(sorted(key.items()))
+
+
+def _move(model: type[AppealTally] | type[QuestionTally] | type[WeekTally], key: Key, delta: int) -> None:
+    """Add delta to the tally row of the key, creating it when missing.
+
+    Two transactions may create the same key at once; no unique constraint
+    stops them (NULLs in it would be distinct on PostgreSQL anyway), so a key
+    may have two rows. Every reader sums, and a move changes just one row.
+    """
+    lookup = _dates(key)
+    pk = model.objects.filter(**lookup).values_list("pk", flat=True).first()
+    if pk is None:
+        model.objects.create(**lookup, count=delta)
+    else:
+        model.objects.filter(pk=pk).update(count=F("count") + delta)
+
+
+def _dates(key: Key) -> dict[str, Any]:
+    return {**key, **{f: date.fromisoformat(key[f]) for f in ("month", "week") if f in key}}
+
+
+def _lookup(frozen: tuple) -> dict[str, Any]:
+    return _dates(dict(frozen))
+
+
+TALLIES: dict[str, Any] = {"appeal": AppealTally, "question": QuestionTally, "week": WeekTally}
+
+
+def keys_of(row: dict[str, Any], questions: Iterable[dict[str, Any]]) -> tuple[Key, list[Key]]:
+    key = appeal_key(row)
+    return key, sorted((question_key(key, q) for q in questions), key=_freeze)
+
+
+@transaction.atomic
+def refresh_appeal(appeal_id: int) -> None:
+    """Move the appeal's counts in the tallies to its current keys."""
+    row = Appeal.objects.filter(pk=appeal_id).values(*APPEAL_FIELDS).first()
+    if row is None:
+        return
+    questions = AppealQuestion.objects.filter(appeal_id=appeal_id).values(*QUESTION_FIELDS)
+    new_key, new_questions = keys_of(row, questions)
+    new_week = week_key(row)
+    share = AppealShare.objects.select_for_update().filter(appeal_id=appeal_id).first()
+    if share is None:
+        share = AppealShare(appeal_id=appeal_id, appeal_key={}, question_keys=[], week_key={})
+    elif share.appeal_key == new_key and share.question_keys == new_questions and share.week_key == new_week:
+        return
+    moves: list[tuple[str, tuple, int]] = []
+    if share.week_key != new_week:
+        if share.week_key:
+            moves.append(("week", _freeze(share.week_key), -1))
+        moves.append(("week", _freeze(new_week), +1))
+    if share.appeal_key != new_key:
+        if share.appeal_key:
+            moves.append(("appeal", _freeze(share.appeal_key), -1))
+        moves.append(("appeal", _freeze(new_key), +1))
+    old = Counter(_freeze(k) for k in share.question_keys)
+    new = Counter(_freeze(k) for k in new_questions)
+    moves += [("question", frozen, -times) for frozen, times in (old - new).items()]
+    moves += [("question", frozen, +times) for frozen, times in (new - old).items()]
+    # One order for every transaction: two steps that move counts between the
+    # same two keys in opposite directions lock the rows in the same order
+    # and wait for each other instead of deadlocking.
+    for table, frozen, delta in sorted(moves, key=lambda move: (move[0], repr(move[1]))):
+        _move(TALLIES[table], dict(frozen), delta)
+    share.appeal_key, share.question_keys, share.week_key = new_key, new_questions, new_week
+    share.save()
+
+
+def rebuild(chunk: int = 5000) -> tuple[int, int]:
+    """Recount the tallies from the appeals: returns (appeal rows, question rows) written.
+
+    Reads the appeals once, in primary-key chunks, with their questions; the
+    counts are summed in memory per key (tens of thousands of keys at most),
+    then written in bulk. Runs in one transaction: readers see the old
+    tallies until it commits.
+    """
+    appeal_counts: Counter[tuple] = Counter()
+    question_counts: Counter[tuple] = Counter()
+    week_counts: Counter[tuple] = Counter()
+    shares: list[AppealShare] = []
+    with transaction.atomic():
+        AppealShare.objects.all().delete()
+        AppealTally.objects.all().delete()
+        QuestionTally.objects.all().delete()
+        WeekTally.objects.all().delete()
+        last = 0
+        while True:
+            rows = list(Appeal.objects.filter(pk__gt=last).order_by("pk").values(*APPEAL_FIELDS)[:chunk])
+            if not rows:
+                break
+            last = rows[-1]["id"]
+            by_appeal: dict[int, list[dict[str, Any]]] = {}
+            for question in AppealQuestion.objects.filter(
+                    appeal_id__gte=rows[0]["id"], appeal_id__lte=last).values(*QUESTION_FIELDS):
+                by_appeal.setdefault(question["appeal_id"], []).append(question)
+            for row in rows:
+                key, questions = keys_of(row, by_appeal.get(row["id"], []))
+                week = week_key(row)
+                appeal_counts[_freeze(key)] += 1
+                week_counts[_freeze(week)] += 1
+                for question in questions:
+                    question_counts[_freeze(question)] += 1
+                shares.append(AppealShare(appeal_id=row["id"], appeal_key=key, question_keys=questions,
+                                          week_key=week))
+            AppealShare.objects.bulk_create(shares, batch_size=2000)
+            shares.clear()
+        AppealTally.objects.bulk_create([AppealTally(**_lookup(k), count=n) for k, n in appeal_counts.items()],
+                                        batch_size=2000)
+        QuestionTally.objects.bulk_create(
+            [QuestionTally(**_lookup(k), count=n) for k, n in question_counts.items()], batch_size=2000)
+        WeekTally.objects.bulk_create([WeekTally(**_lookup(k), count=n) for k, n in week_counts.items()],
+                                      batch_size=2000)
+    return len(appeal_counts), len(question_counts)
