@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from appeals.models import AppendOnly
 
-class AuditEntry(models.Model):
+
+class AuditEntry(AppendOnly):
     """One change of one account's (or one group's) rights, with its value before and after.
 
     Users and groups are kept by id and name, not by foreign key: the record
@@ -52,10 +52,3 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username or '—'}: {self.username or self.group_name} {self.field}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise ValueError("the audit of rights is append-only: an entry cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("the audit of rights is append-only: an entry cannot be deleted")

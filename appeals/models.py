@@ -399,7 +399,28 @@ class AppealQuestion(models.Model):
         return f"{self.topic_code} {self.topic_title}"
 
 
-class AppealEvent(models.Model):
+class AppendOnly(models.Model):
+    """A record that is written once and never changed or deleted: histories and audits.
+
+    The model refuses it. A bulk QuerySet.update() or delete() bypasses
+    save() and delete(): for the appeal's history and the audit of rights a
+    PostgreSQL trigger refuses those too (migrations appeals 0009_history_guard,
+    accounts 0002_audit_append_only).
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError(f"{type(self).__name__} is append-only: an entry cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError(f"{type(self).__name__} is append-only: an entry cannot be deleted")
+
+
+class AppealEvent(AppendOnly):
     """One step in an appeal's life: append-only (DESIGN.md section 3: nothing is deleted).
 
     A wrong step is corrected by a new step; save() refuses to change a
@@ -432,13 +453,6 @@ class AppealEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.appeal_id} {self.action}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("History entries are immutable.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("History entries are never deleted.")
 
 
 class Answer(models.Model):

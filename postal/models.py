@@ -7,13 +7,12 @@ read it without knowing this app.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from appeals.models import AppendOnly
 from letters.models import LetterKind, PostalLetter
 
 
@@ -111,7 +110,7 @@ class BatchItem(models.Model):
         return f"{self.batch_id}/{self.position}: {self.letter_id}"
 
 
-class LetterEvent(models.Model):
+class LetterEvent(AppendOnly):
     """One step of a postal letter: batched, printed, numbered, posted, returned, sent again. Append-only."""
 
     letter = models.ForeignKey(PostalLetter, on_delete=models.PROTECT, related_name="postal_events")
@@ -133,10 +132,3 @@ class LetterEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.letter_id} {self.action}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("History entries are immutable.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("History entries are never deleted.")

@@ -177,3 +177,14 @@ def test_two_clerks_building_at_once_never_share_a_letter(require_postgres, role
     taken = list(BatchItem.objects.values_list("letter_id", flat=True))
     assert len(taken) == len(set(taken)) == len(made)  # each letter once, none lost
     assert len(batches) + len(errors) == 2 and batches
+
+
+def test_a_letters_history_is_append_only(roles):
+    letter = make_letter(postal_appeal(roles))
+    event = services.log_event(letter, "letter.changed", comment="класс исправлен")
+    event.comment = "исправлено задним числом"
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
+    with pytest.raises(ValueError, match="append-only"):
+        event.delete()
+    assert LetterEvent.objects.get(pk=event.pk).comment == "класс исправлен"
