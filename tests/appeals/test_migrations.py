@@ -5,26 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+from tests.migrations import back_to_the_latest_state, migrate  # noqa: F401 (the fixture)
 
-
-@pytest.fixture(autouse=True)
-def back_to_the_latest_state():
-    """Leave the database as the other tests expect it: every migration applied."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def migrate(target: tuple[str, str]):
-    executor = MigrationExecutor(connection)
-    executor.migrate([target])
-    executor.loader.build_graph()
-    return executor.loader.project_state([target]).apps
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
+              pytest.mark.usefixtures("back_to_the_latest_state")]
 
 
 def test_appeals_received_before_case_handling_get_their_registration_term():

@@ -5,12 +5,11 @@ from __future__ import annotations
 import importlib
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from letters.defaults import ENDS_WITHOUT_ANSWER, SHIPPED
 from letters.services import render_letter
 from tests.letters.conftest import full_context
+from tests.migrations import back_to_the_latest_state, migrate  # noqa: F401 (the fixture)
 
 RIGHT = "в административном и (или) судебном порядке"
 ITEM = "пункт 4 статьи 5 Федерального закона № 59-ФЗ"
@@ -47,22 +46,10 @@ def test_the_migration_carries_the_new_texts_and_the_old_ones_frozen():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("back_to_the_latest_state")
 class TestTheDataMigration:
-    @pytest.fixture(autouse=True)
-    def back_to_the_latest_state(self):
-        yield
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
-
-    @staticmethod
-    def migrate(target: tuple[str, str]):
-        executor = MigrationExecutor(connection)
-        executor.migrate([target])
-        executor.loader.build_graph()
-        return executor.loader.project_state([target]).apps
-
     def test_it_updates_texts_as_shipped_keeps_edited_ones_and_goes_back(self):
-        old = self.migrate(("letters", "0003_copies_and_returned_complaints"))
+        old = migrate(("letters", "0003_copies_and_returned_complaints"))
         Template = old.get_model("letters", "LetterTemplate")
         # An installation made before: the previous shipped texts, one of them edited by its administrator.
         for kind in NEW_KINDS:
@@ -70,14 +57,14 @@ class TestTheDataMigration:
         edited = migration.BEFORE["art11_part3"] + "\n\nДописано администратором."
         Template.objects.filter(kind="art11_part3").update(body=edited)
 
-        new = self.migrate(("letters", "0004_law_appeal_right"))
+        new = migrate(("letters", "0004_law_appeal_right"))
         bodies = dict(new.get_model("letters", "LetterTemplate").objects.values_list("kind", "body"))
         for kind in set(NEW_KINDS) - {"art11_part3"}:
             assert bodies[kind] == SHIPPED[kind][1]
         assert bodies["art11_part3"] == edited
         assert bodies["answer"] == SHIPPED["answer"][1]
 
-        back = self.migrate(("letters", "0003_copies_and_returned_complaints"))
+        back = migrate(("letters", "0003_copies_and_returned_complaints"))
         bodies = dict(back.get_model("letters", "LetterTemplate").objects.values_list("kind", "body"))
         for kind in set(NEW_KINDS) - {"art11_part3"}:
             assert bodies[kind] == migration.BEFORE[kind]

@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+from tests.migrations import back_to_the_latest_state, holders, migrate  # noqa: F401 (the fixture)
 
-
-@pytest.fixture(autouse=True)
-def back_to_the_latest_state():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def migrate(*targets: tuple[str, str]):
-    executor = MigrationExecutor(connection)
-    executor.migrate(list(targets))
-    executor.loader.build_graph()
-    return executor.loader.project_state(list(targets)).apps
-
-
-def holders(apps, codename: str) -> set[str]:
-    Group = apps.get_model("auth", "Group")
-    return set(Group.objects.filter(permissions__codename=codename).values_list("name", flat=True))
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
+              pytest.mark.usefixtures("back_to_the_latest_state")]
 
 
 def test_the_roles_get_the_reports_rights_and_give_them_back():
