@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "postal",
     "feedback",
     "reports",
+    "suggestions",
     # Staff sign-in: lockout of repeated failures, the second factor. The
     # accounts app comes after them: its admin replaces theirs and Django's
     # UserAdmin, and autodiscovery imports admin modules in this order.
