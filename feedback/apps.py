@@ -9,5 +9,8 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Оценка ответов гражданами")
 
     def ready(self) -> None:
-        # Connects the receiver of appeals.signals.answer_signed.
-        from feedback import receivers  # noqa: F401
+        # receivers connects to appeals.signals.answer_signed; worklists
+        # gives the head's front page the line of the review list.
+        from feedback import receivers, worklists  # noqa: F401
+
+        worklists.register()

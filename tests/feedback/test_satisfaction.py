@@ -364,3 +364,25 @@ def test_the_code_page_needs_the_status_page_first(client, roles):
     response = client.post(reverse("feedback:by_code"), {"code": code})
     assert response.status_code == 302 and response.url == reverse("appeals:status")
     assert client.get(reverse("feedback:answer")).status_code == 302
+
+
+def test_the_heads_front_page_counts_the_reviews_waiting(client, roles):
+    from appeals.services import worklists
+
+    def shown(user) -> dict[str, str]:
+        return {line.key: line.shown for work in worklists.worklists_for(user) for line in work.lines}
+
+    unhappy, content = answered(roles), answered(roles)
+    for appeal, resolved in ((unhappy, "no"), (content, "yes")):
+        request = services.request_for_key(SatisfactionKey.objects.get(appeal=appeal))
+        services.answer_request(request, resolved=resolved, mark=None, comment="")
+    assert shown(roles.head)["head_reviews"] == "1"
+    client.force_login(roles.head)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert re.search(r'id="work-head_reviews">\s*<span class="count">1</span>', page), "no line on the front page"
+    assert listed(client, worklists.ENTRIES["head_reviews"].url(roles.head)) == [unhappy.number]
+    # An executor holds no right to the review list: no line, nothing counted.
+    assert "head_reviews" not in shown(roles.executor_b)
+    assert worklists.ENTRIES["head_reviews"].rows(roles.executor_b, timezone.now()).count() == 0
+    services.review_request(SatisfactionRequest.objects.get(appeal=unhappy), roles.head, note="Позвонили.")
+    assert shown(roles.head)["head_reviews"] == "0"
