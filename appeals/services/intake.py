@@ -26,7 +26,17 @@ from appeals import attachments as attachment_checks
 from appeals import tokens
 from appeals.attachments import CheckedFile
 from appeals.identification import Identity
-from appeals.models import APPLICANT_FIELDS, Appeal, AppealEvent, Attachment, Draft, RegistrationCounter, StoredFile
+from appeals.models import (
+    APPLICANT_FIELDS,
+    COAUTHOR_FIELDS,
+    Appeal,
+    AppealEvent,
+    Attachment,
+    CoAuthor,
+    Draft,
+    RegistrationCounter,
+    StoredFile,
+)
 from appeals.services import terms
 from classifiers.models import Topic
 from outbox.services import queue_rendered_email
@@ -210,14 +220,20 @@ def receive_appeal(draft: Draft, identity: Identity, *, now: datetime | None = N
             identified_as=identity.identifier,
             consent_at=draft.submitted_at or received_at,
             access_code_hash=tokens.hash_secret(access_code),
+            organisation=data.get("organisation", ""),
+            is_collective=bool(data.get("coauthors")),
             **{name: data[name] for name in APPLICANT_FIELDS},
         )
         terms.refresh_terms(appeal)  # the 3-day registration term starts now
         appeal.save(force_insert=True)
+        coauthors = add_coauthors(appeal, data.get("coauthors") or [])
         draft.attachments.update(draft=None, appeal=appeal)
+        after: dict[str, Any] = {"number": appeal.number, "identified_as": identity.identifier}
+        if coauthors:
+            after["coauthors"] = coauthors  # a count: the names are personal data, not history
         AppealEvent.objects.create(
             appeal=appeal, action="appeal.received", actor_label=str(_("заявитель")), created_at=received_at,
-            after={"number": appeal.number, "identified_as": identity.identifier},
+            after=after,
         )
         # 3. The draft keeps only the link to its appeal, no personal data.
         draft.status = Draft.Status.CONFIRMED
@@ -229,6 +245,14 @@ def receive_appeal(draft: Draft, identity: Identity, *, now: datetime | None = N
         queue_acknowledgement(appeal)
     logger.info("appeal received number=%s method=%s", appeal.number, identity.method)
     return Receipt(appeal=appeal, access_code=access_code, created=True)
+
+
+def add_coauthors(appeal: Appeal, rows: Iterable[dict[str, Any]]) -> int:
+    """Store the other authors of a collective appeal; return how many."""
+    objects = [CoAuthor(appeal=appeal, **{name: str(row.get(name, "")) for name in COAUTHOR_FIELDS})
+               for row in rows]
+    CoAuthor.objects.bulk_create(objects)
+    return len(objects)
 
 
 def queue_acknowledgement(appeal: Appeal) -> None:

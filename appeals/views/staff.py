@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from appeals import staff_forms as sf
+from appeals.forms import ADD_COAUTHOR, coauthor_rows_from
 from appeals.models import AccessLogEntry, Answer, AnswerFile, Appeal, Attachment
 from appeals.services import access, handling
 from appeals.services.intake import AppealError
@@ -336,12 +337,18 @@ def entry_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("appeals.enter_appeal"):
         raise PermissionDenied
     form = sf.EntryForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and ADD_COAUTHOR in request.POST:
+        # "Добавить соавтора" without JavaScript: what was typed comes back with a blank row
+        # (the scans are chosen again: a browser cannot give a file back).
+        typed = {name: value for name, value in request.POST.items()
+                 if name in form.fields and not name.startswith("coauthors-")}
+        form = sf.EntryForm(initial={**typed, "coauthors": coauthor_rows_from(request.POST)})
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             entered = handling.enter_appeal(
                 request.user, channel=data["channel"], received_at=data["received_at"], topic=data["topic"],
-                data=form.applicant_data(), scans=form.accepted_files,
+                data=form.applicant_data(), scans=form.accepted_files, paper=form.paper_data(),
             )
         except AppealError as exc:
             form.add_error(None, str(exc))
