@@ -591,7 +591,7 @@ class AppealAdmin(admin.ModelAdmin):
         css = {"all": ("css/admin-appeals.css",)}
 
     # --- paper, redirected and collective appeals ----------------------------
-    @admin.display(description=_("переадресовано из"))
+    @admin.display(description=_("переадресовано"))
     def source_citation_display(self, obj: Appeal) -> str:
         return obj.source_citation or "—"
 

@@ -374,19 +374,23 @@ class Appeal(Applicant):
 
     @property
     def source_citation(self) -> str:
-        """«поступившее из Министерства … (исх. № 12-3 от 1 декабря 2026 г.)»: empty unless redirected to us."""
-        if self.source_body is None:
+        """«из Министерства … (исх. № 12-3 от 1 декабря 2026 г.)»: the body that sent the appeal on, else empty.
+
+        The letters put it after «поступившее» (letters.defaults.APPEAL_REF).
+        """
+        if self.source_body_id is None:
             return ""
         from django.utils.formats import date_format
 
-        body = self.source_body.name_genitive or _("органа (организации) «%(name)s»") % {"name": self.source_body.name}
+        body = self.source_body
+        name = body.name_genitive or _("органа (организации) «%(name)s»") % {"name": body.name}
         outgoing = []
         if self.source_number:
-            outgoing.append(_("исх. № %(number)s") % {"number": self.source_number})
+            outgoing.append(str(_("исх. № %(number)s") % {"number": self.source_number}))
         if self.source_date:
-            outgoing.append(_("от %(date)s г.") % {"date": date_format(self.source_date, "j E Y")})
-        text = _("поступившее из %(body)s") % {"body": body}
-        return f"{text} ({' '.join(str(part) for part in outgoing)})" if outgoing else str(text)
+            outgoing.append(str(_("от %(date)s г.") % {"date": date_format(self.source_date, "j E Y")}))
+        citation = str(_("из %(body)s") % {"body": name})
+        return f"{citation} ({' '.join(outgoing)})" if outgoing else citation
 
     @property
     def is_open(self) -> bool:
