@@ -378,11 +378,11 @@ class Appeal(Applicant):
 
         The letters put it after «поступившее» (letters.defaults.APPEAL_REF).
         """
-        if self.source_body_id is None:
+        body = self.source_body
+        if body is None:
             return ""
         from django.utils.formats import date_format
 
-        body = self.source_body
         name = body.name_genitive or _("органа (организации) «%(name)s»") % {"name": body.name}
         outgoing = []
         if self.source_number:
