@@ -112,11 +112,12 @@ class ApplicantNamesMixin:
 class CoAuthorForm(ApplicantNamesMixin, PortalForm):
     """One more author of a collective appeal: the name and the postal address (art. 7 part 1)."""
 
-    last_name = forms.CharField(label=_("Фамилия"), max_length=100, required=False)
-    first_name = forms.CharField(label=_("Имя"), max_length=100, required=False)
-    patronymic = forms.CharField(label=_("Отчество"), max_length=100, required=False)
-    address = forms.CharField(label=_("Адрес"), max_length=500, required=False)
-    postal_index = forms.CharField(label=_("Индекс"), max_length=6, required=False,
+    # Labels of their own: the applicant's «Фамилия» stays the only one of that name on the page.
+    last_name = forms.CharField(label=_("Фамилия соавтора"), max_length=100, required=False)
+    first_name = forms.CharField(label=_("Имя соавтора"), max_length=100, required=False)
+    patronymic = forms.CharField(label=_("Отчество соавтора"), max_length=100, required=False)
+    address = forms.CharField(label=_("Адрес соавтора"), max_length=500, required=False)
+    postal_index = forms.CharField(label=_("Индекс соавтора"), max_length=6, required=False,
                                    widget=forms.TextInput(attrs={"inputmode": "numeric"}))
 
     def clean_postal_index(self) -> str:

@@ -26,6 +26,7 @@ Key = dict[str, Any]
 APPEAL_FIELDS = (
     "id", "received_at", "registered_at", "decided_at", "closed_at", "department_id", "executor_id",
     "topic_code", "channel", "kind", "status", "registration_due", "decision_due", "answer_due", "extension_days",
+    "is_collective",
 )
 
 
@@ -56,6 +57,7 @@ def appeal_key(row: dict[str, Any]) -> Key:
         "answered": _term(row["closed_at"], row["answer_due"]) if answered else TERM_NONE,
         "extended": row["extension_days"] > 0,
         "days": days,
+        "collective": row["is_collective"],
     }
 
 

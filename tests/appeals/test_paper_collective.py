@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +18,8 @@ from appeals.services import handling, terms
 from classifiers.models import Topic
 from letters.defaults import SHIPPED
 from letters.services import letter_context, render_letter
+from reports.filters import Filters
+from reports.reports import KindsChannelsReport
 from tests import roles as role_fixtures
 from tests.factories import form_data
 from tests.migrations import back_to_the_latest_state, migrate  # noqa: F401 (the fixture)
@@ -262,7 +265,7 @@ def test_a_collective_appeal_from_the_site_carries_its_coauthors_to_the_appeal(c
 @pytest.mark.django_db
 def test_a_bad_coauthor_row_keeps_the_form_with_its_errors(client):
     html = client.post(FORM_URL, public_data(**coauthor(0, address=""))).content.decode()
-    assert "Укажите почтовый адрес соавтора." in html and "Соавтор 1: Адрес" in html
+    assert "Укажите почтовый адрес соавтора." in html and "Соавтор 1: Адрес соавтора" in html
     assert 'value="Сидорова"' in html and "<details class=\"coauthors mb-4\" id=\"coauthors\" open" in html
     assert not Appeal.objects.exists()
 
@@ -275,3 +278,34 @@ def test_add_a_coauthor_on_the_public_form_without_javascript(client):
     assert 'value="Сидорова"' in html and 'value="Иванова"' in html
     assert 'name="coauthors-1-last_name"' in html
     assert "исправьте ошибки" not in html  # no errors shown for a row being added
+
+
+# --- the reports count them ------------------------------------------------------------------------
+def _enter(roles, channel="post", coauthors=(), **paper):
+    data = {"last_name": "Петров", "first_name": "Иван", "address": "г. Тула", "postal_index": "300000",
+            "reply_method": "post", "kind": "primary", "text": "Текст"}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return handling.enter_appeal(roles.registrar, channel=channel, received_at=timezone.now(),
+                                     topic=Topic.objects.offered().first(), data=data,
+                                     paper={**paper, "coauthors": list(coauthors)}).appeal
+
+
+def test_the_kinds_report_counts_collective_and_redirected_appeals(client, roles):
+    row = {"last_name": "Сидорова", "first_name": "Анна", "address": "г. Тула"}
+    collective = _enter(roles, coauthors=[row])
+    redirected_here = _enter(roles, channel="redirected", source_body=ministry(), source_number="1",
+                             source_date=timezone.localdate())
+    _enter(roles)
+    month = timezone.localdate().replace(day=1)
+    table = KindsChannelsReport(roles.head, Filters(month, month)).table()
+    header = table.header
+    cells = dict(zip(header, table.rows[0], strict=True))
+    assert cells["всего"].value == 3
+    assert cells["коллективные"].value == 1
+    assert cells["переадресовано из другого органа"].value == 1 and cells["почта"].value == 2
+    client.force_login(roles.head)
+    for cell, appeal in ((cells["коллективные"], collective), (cells["переадресовано из другого органа"],
+                                                                redirected_here)):
+        response = client.get(cell.url)
+        assert response.status_code == 200, cell.url
+        assert [a.number for a in response.context["cl"].result_list] == [appeal.number]
