@@ -342,6 +342,8 @@ class AppealForm(CoAuthorsMixin, ApplicantNamesMixin, PortalForm):
         self.dropped_uploads = dropped_uploads or []
         # Files that passed their checks: kept with the draft even when another field fails.
         self.accepted_files: list[tuple[UploadedFile, attachments.CheckedFile]] = []
+        # Files given again with the same content as one already attached: not stored twice.
+        self.duplicate_names: list[str] = []
         cast(forms.ModelChoiceField, self.fields["topic"]).queryset = Topic.objects.offered()
         # The kept files are listed with their own checkboxes (kept_files.html).
         cast(forms.ModelMultipleChoiceField, self.fields["remove_attachments"]).queryset = Attachment.objects.filter(
@@ -439,9 +441,16 @@ class AppealForm(CoAuthorsMixin, ApplicantNamesMixin, PortalForm):
         removed = {a.pk for a in self.data_removed_attachments()}
         total = sum(a.size for a in self.kept if a.pk not in removed)
         count = len(self.kept) - len(removed)
+        # The same content attached again (after an error the citizen often
+        # chooses the file anew): kept once, not counted twice against the limits.
+        have = {a.sha256 for a in self.kept if a.pk not in removed}
         for upload in uploads:
             try:
                 checked = attachments.check_attachment(upload)
+                digest = attachments.content_digest(upload, checked)
+                if digest in have:
+                    self.duplicate_names.append(attachments.short_file_name(upload.name or ""))
+                    continue
                 if count + 1 > attachments.MAX_FILES:
                     raise ValidationError(
                         _("Файл «%(name)s» не принят: можно приложить не более %(max)s файлов."),
@@ -463,6 +472,7 @@ class AppealForm(CoAuthorsMixin, ApplicantNamesMixin, PortalForm):
                 errors.append(exc)
                 continue
             self.accepted_files.append((upload, checked))
+            have.add(digest)
             total += checked.size
             count += 1
         if errors:

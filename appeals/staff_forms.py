@@ -335,11 +335,46 @@ class DocumentsReceivedForm(StepForm):
 class ExtendForm(StepForm):
     days = forms.IntegerField(
         label=_("Продлить на, дней"), min_value=1, max_value=30, initial=30,
+        help_text=_("Не более 30 дней, один раз (ч. 2 ст. 12 Федерального закона № 59-ФЗ)."),
         error_messages={"required": _("Укажите число дней."),
                         "min_value": _("Не менее 1 дня."),
                         "max_value": _("Срок продлевается не более чем на 30 дней.")},
     )
     reason = comment_field(required=True, label=_("Основание продления"))
+
+    # --- the dates the head decides on (issue 10 item 6) ---
+    def _answer_term(self) -> Any:
+        from appeals.services import terms
+
+        answer = terms.appeal_terms(self.appeal).answer
+        return None if answer is None or self.appeal.extension_days else answer
+
+    def _extended(self, days: int) -> Any:
+        from appeals import deadlines
+        from appeals.services import terms
+
+        answer = self._answer_term()
+        if answer is None or not 1 <= days <= deadlines.EXTENSION_MAX_DAYS:
+            return None
+        return deadlines.extend_due(answer, days, terms.work_calendar(), terms.shift_rule()).due
+
+    def due_dates(self) -> dict[str, Any] | None:
+        """The current due date, the new one for the days asked (30 unless typed) and the latest possible."""
+        from appeals import deadlines
+
+        answer = self._answer_term()
+        if answer is None:
+            return None
+        days: Any = self.initial.get("days", self.fields["days"].initial)
+        if self.is_bound:
+            try:
+                days = int(self.data.get(self.add_prefix("days"), ""))
+            except ValueError:
+                days = None
+        return {
+            "current": answer.due, "days": days, "new": self._extended(days) if isinstance(days, int) else None,
+            "max_days": deadlines.EXTENSION_MAX_DAYS, "max": self._extended(deadlines.EXTENSION_MAX_DAYS),
+        }
 
 
 def check_files(uploads: list[UploadedFile]) -> list[tuple[UploadedFile, attachments.CheckedFile]]:

@@ -7,7 +7,6 @@ commits.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -82,16 +81,13 @@ def store_checked_file(
 
     No row, no file: if the row cannot be saved the file is deleted again.
     """
+    sha256 = attachment_checks.content_digest(upload, checked)
     content = attachment_checks.sanitized_content(upload, checked)
-    digest = hashlib.sha256()
-    for chunk in content.chunks():
-        digest.update(chunk)
-    content.seek(0)
     stored = model(
         original_name=(upload.name or name)[:255],
         content_type=checked.content_type,
         size=content.size,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         **owner,
     )
     stored.file.save(f"{name}{checked.extension}", content, save=False)
@@ -104,8 +100,21 @@ def store_checked_file(
 
 
 def store_files(draft: Draft, accepted: Iterable[tuple[UploadedFile, CheckedFile]]) -> list[Attachment]:
-    """Keep files that passed their checks with the draft, under generated names."""
-    return [store_checked_file(Attachment, upload, checked, name="upload", draft=draft) for upload, checked in accepted]
+    """Keep files that passed their checks with the draft, under generated names.
+
+    A file the draft already has (the same content, by SHA-256: attached
+    again after an error) is not stored a second time.
+    """
+    stored: list[Attachment] = []
+    have = set(draft.attachments.values_list("sha256", flat=True))
+    for upload, checked in accepted:
+        sha256 = attachment_checks.content_digest(upload, checked)
+        if sha256 in have:
+            logger.info("draft file skipped: same content already attached draft=%s", draft.pk)
+            continue
+        have.add(sha256)
+        stored.append(store_checked_file(Attachment, upload, checked, name="upload", draft=draft))
+    return stored
 
 
 def store_scan(appeal: Appeal, upload: UploadedFile, checked: CheckedFile) -> Attachment:

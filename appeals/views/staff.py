@@ -179,10 +179,11 @@ STEP_ACTIONS: dict[str, StepAction] = {action.code: action for action in (
     StepAction("copies", _("Направить копии (ч. 4 ст. 8)"), "redirect_appeal", sf.CopiesForm, _copies),
     StepAction("return_complaint", _("Вернуть жалобу (ч. 7 ст. 8)"), "redirect_appeal", sf.ReturnComplaintForm,
                _return_complaint, final=True),
-    StepAction("art11", _("Без ответа по существу (ст. 11)"), "decide_art11", sf.Art11Form, _art11, final=True),
+    StepAction("art11", _("Оставить без ответа по существу (ст. 11)"), "decide_art11", sf.Art11Form, _art11,
+               final=True),
     StepAction("terminate", _("Прекратить переписку (ч. 5 ст. 11)"), "terminate_correspondence",
                sf.TerminateForm, _terminate, final=True),
-    StepAction("complaint_subject", _("Объект жалобы"), "register_appeal", sf.ComplaintSubjectForm,
+    StepAction("complaint_subject", _("Указать, на что жалоба"), "register_appeal", sf.ComplaintSubjectForm,
                _complaint_subject),
     StepAction("link", _("Связать с прежними"), "link_appeals", sf.LinkForm, _link),
     StepAction("request_documents", _("Запросить документы"), "request_documents", sf.RequestDocumentsForm,
@@ -194,7 +195,8 @@ STEP_ACTIONS: dict[str, StepAction] = {action.code: action for action in (
     StepAction("submit_answer", _("Передать на подпись"), "draft_answer", sf.SubmitAnswerForm, _submit_answer),
     StepAction("return_answer", _("Вернуть на доработку"), "sign_answer", sf.ReturnAnswerForm, _return_answer),
     StepAction("sign_answer", _("Подписать ответ"), "sign_answer", sf.SignAnswerForm, _sign_answer),
-    StepAction("withdraw", _("Отозвано заявителем"), "withdraw_appeal", sf.WithdrawForm, _withdraw, final=True),
+    StepAction("withdraw", _("Прекратить по заявлению гражданина"), "withdraw_appeal", sf.WithdrawForm, _withdraw,
+               final=True),
     StepAction("access_code", _("Выдать новый код доступа"), "register_appeal", sf.AccessCodeForm, _access_code),
 )}
 
