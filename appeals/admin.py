@@ -138,6 +138,9 @@ EXTRA_FIELD_LABELS = {
     "resolved": _("ответ решил вопрос"),
     "mark": _("оценка"),
     "sent": _("направлен"),
+    # The entry of paper, redirected and collective appeals (issue 10 item 5).
+    "source": _("переадресовано"),
+    "coauthors": _("соавторов"),
 }
 
 CHECK_NAMES = {

@@ -96,6 +96,7 @@ def test_a_redirected_appeal_keeps_the_body_and_its_letter_and_the_terms_count_f
     # The appeal's page shows the citation and the sheets.
     page = client.get(reverse("admin:appeals_appeal_change", args=[appeal.pk])).content.decode()
     assert "из " + MINISTRY_GENITIVE + " (исх. № МН-12/345 от" in page
+    assert "переадресовано" in page and "листов обращения" in page  # the history in words
 
 
 def test_the_redirected_channel_needs_the_body_and_its_letter_and_only_it_has_them(client, roles):
@@ -309,3 +310,11 @@ def test_the_kinds_report_counts_collective_and_redirected_appeals(client, roles
         response = client.get(cell.url)
         assert response.status_code == 200, cell.url
         assert [a.number for a in response.context["cl"].result_list] == [appeal.number]
+
+
+@pytest.mark.django_db
+def test_going_back_to_the_form_before_confirming_keeps_the_coauthors(client):
+    assert client.post(FORM_URL, public_data(**coauthor(0), organisation="Совет")).status_code == 302
+    html = client.get(FORM_URL).content.decode()  # «Изменить обращение или адрес почты»
+    assert 'value="Сидорова"' in html and 'value="Совет"' in html
+    assert 'name="coauthors-1-last_name"' in html  # and a blank row after it
