@@ -126,6 +126,10 @@ def refresh_appeal(appeal_id: int) -> None:
     new_key, new_questions = keys_of(row, questions)
     new_week = week_key(row)
     share = AppealShare.objects.select_for_update().filter(appeal_id=appeal_id).first()
+    if share is not None and share.appeal_key and "collective" not in share.appeal_key:
+        # A key stored before the tallies had the dimension (reports 0004): its row has collective=False, and
+        # the old key must find that row, not a collective one of the same month and department.
+        share.appeal_key = {**share.appeal_key, "collective": False}
     if share is None:
         share = AppealShare(appeal_id=appeal_id, appeal_key={}, question_keys=[], week_key={})
     elif share.appeal_key == new_key and share.question_keys == new_questions and share.week_key == new_week:

@@ -318,3 +318,20 @@ def test_going_back_to_the_form_before_confirming_keeps_the_coauthors(client):
     html = client.get(FORM_URL).content.decode()  # «Изменить обращение или адрес почты»
     assert 'value="Сидорова"' in html and 'value="Совет"' in html
     assert 'name="coauthors-1-last_name"' in html  # and a blank row after it
+
+
+def test_a_share_stored_before_the_collective_dimension_moves_from_its_own_row(roles):
+    from reports.models import AppealShare, AppealTally
+
+    # A collective appeal and an older individual one of the same month, department and state.
+    collective = _enter(roles, coauthors=[{"last_name": "Сидорова", "first_name": "Анна", "address": "г. Тула"}])
+    older = _enter(roles)
+    share = AppealShare.objects.get(appeal_id=older.pk)
+    key = dict(share.appeal_key)
+    del key["collective"]  # as written before reports 0004
+    AppealShare.objects.filter(pk=share.pk).update(appeal_key=key)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        handling.register_appeal(older, roles.registrar)
+    counts = {(row.status, row.collective): row.count for row in AppealTally.objects.exclude(count=0)}
+    assert counts == {("received", True): 1, ("registered", False): 1}
+    assert collective.is_collective
