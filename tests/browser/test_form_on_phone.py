@@ -51,6 +51,9 @@ def test_on_a_phone_the_notes_are_folded_and_the_first_field_is_on_the_first_scr
     assert box is not None and box["y"] + box["height"] <= PHONE["height"], box
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(SCREENSHOTS / "form-first-screen.png"))
+    (SCREENSHOTS / "first-field.txt").write_text(
+        f"viewport {PHONE['width']}x{PHONE['height']}: «Фамилия» input top {box['y']:.0f}, "
+        f"bottom {box['y'] + box['height']:.0f}\n")
 
     phone.locator("summary", has_text="Подробнее").click()
     expect(phone.get_by_text(NOTE_1)).to_be_visible()
