@@ -30,8 +30,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -138,6 +138,9 @@ EXTRA_FIELD_LABELS = {
     "resolved": _("ответ решил вопрос"),
     "mark": _("оценка"),
     "sent": _("направлен"),
+    # The entry of paper, redirected and collective appeals (issue 10 item 5).
+    "source": _("переадресовано"),
+    "coauthors": _("соавторов"),
 }
 
 CHECK_NAMES = {
@@ -534,8 +537,8 @@ class AppealAdmin(admin.ModelAdmin):
     list_display = ("number", "due", "status_column", "applicant_column", "topic_column", "handled_by")
     # Facet counts would run one COUNT per filter value over the whole table.
     show_facets = admin.ShowFacets.NEVER
-    list_filter = (AttentionFilter, "status", DepartmentFilter, ExecutorFilter, "channel", "kind", "reply_method",
-                   TimelinessFilter)
+    list_filter = (AttentionFilter, "status", DepartmentFilter, ExecutorFilter, "channel", "kind", "is_collective",
+                   "reply_method", TimelinessFilter)
     # The reports link to the appeals behind a figure by their questions and
     # satisfaction answers too (reports.reports); the list stays scoped.
     REPORT_LOOKUPS = frozenset({
@@ -564,6 +567,9 @@ class AppealAdmin(admin.ModelAdmin):
         "last_name", "first_name", "patronymic", "address", "postal_index", "phone", "email", "reply_method",
         "topic_code", "topic_title", "kind", "text", "attachment_count",
         "identification_method", "identified_as", "consent_at",
+        # Paper, redirected and collective appeals (issue 10 item 5).
+        "source_citation_display", "sheets", "enclosures", "enclosure_sheets", "organisation", "is_collective",
+        "coauthors_display",
     )
     fieldsets = (
         (_("Обращение"), {"fields": (
@@ -575,6 +581,10 @@ class AppealAdmin(admin.ModelAdmin):
         )}),
         (_("Заявитель"), {"fields": (
             "last_name", "first_name", "patronymic", "address", "postal_index", "phone", "email", "reply_method",
+            "organisation", "is_collective", "coauthors_display",
+        )}),
+        (_("Поступление на бумаге"), {"fields": (
+            "source_citation_display", "sheets", "enclosures", "enclosure_sheets",
         )}),
         (_("Содержание"), {"fields": ("topic_code", "topic_title", "kind", "text", "attachment_count")}),
         (_("Идентификация и согласие"), {"fields": ("identification_method", "identified_as", "consent_at")}),
@@ -582,6 +592,20 @@ class AppealAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ("css/admin-appeals.css",)}
+
+    # --- paper, redirected and collective appeals ----------------------------
+    @admin.display(description=_("переадресовано"))
+    def source_citation_display(self, obj: Appeal) -> str:
+        return obj.source_citation or "—"
+
+    @admin.display(description=_("соавторы"))
+    def coauthors_display(self, obj: Appeal) -> str:
+        # Seen on the appeal's own page only, whose view is logged (AccessLogEntry) like the applicant's data.
+        rows = [
+            ", ".join(part for part in (author.full_name, author.postal_index, author.address) if part)
+            for author in obj.coauthors.all()
+        ]
+        return format_html_join(mark_safe("<br>"), "{}", ((row,) for row in rows)) if rows else "—"
 
     # --- scoping -------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet[Appeal]:

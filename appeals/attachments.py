@@ -12,6 +12,7 @@ metadata before they are stored (personal data of the citizen, 152-FZ).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -204,14 +205,37 @@ def check_attachment(uploaded: File) -> CheckedFile:
 
 
 def sanitized_content(uploaded: File, checked: CheckedFile) -> File:
-    """Return the content to store: metadata-free JPEG, or the PDF as is."""
+    """Return the content to store: metadata-free JPEG, or the PDF as is.
+
+    A JPEG is re-encoded once per upload: the result is kept on the upload,
+    so that its digest (content_digest) and its storage read the same bytes.
+    """
     uploaded.seek(0)
     if checked.kind == "pdf":
         return uploaded
+    cached = getattr(uploaded, _SANITIZED, None)
+    if cached is not None:
+        cached.seek(0)
+        return cached
     try:
-        return _sanitized_jpeg(uploaded, checked)
+        content = _sanitized_jpeg(uploaded, checked)
     finally:
         uploaded.seek(0)
+    setattr(uploaded, _SANITIZED, content)
+    return content
+
+
+_SANITIZED = "_appeals_sanitized_content"
+
+
+def content_digest(uploaded: File, checked: CheckedFile) -> str:
+    """The SHA-256 of what would be stored: the same file attached twice has the same digest."""
+    content = sanitized_content(uploaded, checked)
+    digest = hashlib.sha256()
+    for chunk in content.chunks():
+        digest.update(chunk)
+    content.seek(0)
+    return digest.hexdigest()
 
 
 def check_total_size(sizes: Iterable[int]) -> None:

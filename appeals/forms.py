@@ -17,7 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from appeals import attachments
-from appeals.models import APPLICANT_FIELDS, AppealKind, Attachment, ReplyMethod
+from appeals.models import APPLICANT_FIELDS, COAUTHOR_FIELDS, AppealKind, Attachment, ReplyMethod
 from appeals.validators import (
     normalize_phone,
     validate_multi_line_text,
@@ -108,7 +108,122 @@ class ApplicantNamesMixin:
         return self._folded("address")
 
 
-class AppealForm(ApplicantNamesMixin, PortalForm):
+# --- collective appeals (issue 10 item 5) --------------------------------------
+class CoAuthorForm(ApplicantNamesMixin, PortalForm):
+    """One more author of a collective appeal: the name and the postal address (art. 7 part 1)."""
+
+    # Labels of their own: the applicant's «Фамилия» stays the only one of that name on the page.
+    last_name = forms.CharField(label=_("Фамилия соавтора"), max_length=100, required=False)
+    first_name = forms.CharField(label=_("Имя соавтора"), max_length=100, required=False)
+    patronymic = forms.CharField(label=_("Отчество соавтора"), max_length=100, required=False)
+    address = forms.CharField(label=_("Адрес соавтора"), max_length=500, required=False)
+    postal_index = forms.CharField(label=_("Индекс соавтора"), max_length=6, required=False,
+                                   widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+
+    def clean_postal_index(self) -> str:
+        value = self.cleaned_data["postal_index"].strip()
+        if value:
+            validate_postal_index(value)
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not any(cleaned.get(name) for name in COAUTHOR_FIELDS):
+            return cleaned  # a blank row: nobody
+        for name, message in (("last_name", _("Укажите фамилию соавтора.")),
+                              ("first_name", _("Укажите имя соавтора.")),
+                              ("address", _("Укажите почтовый адрес соавтора."))):
+            if not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
+
+    def row(self) -> dict[str, str] | None:
+        """The co-author as the draft keeps it, or None for a blank row."""
+        data = {name: self.cleaned_data.get(name, "") for name in COAUTHOR_FIELDS}
+        return data if any(data.values()) else None
+
+
+MAX_COAUTHORS = 50
+
+
+class BaseCoAuthorFormSet(forms.BaseFormSet):
+    def rows(self) -> list[dict[str, str]]:
+        return [row for form in self.forms if (row := form.row()) is not None]
+
+
+CoAuthorFormSet = forms.formset_factory(
+    CoAuthorForm, formset=BaseCoAuthorFormSet, extra=1, max_num=MAX_COAUTHORS, validate_max=True,
+    absolute_max=MAX_COAUTHORS + 5,
+)
+COAUTHORS_PREFIX = "coauthors"
+# The button that adds a row without JavaScript: the form comes back with what was typed.
+ADD_COAUTHOR = "add_coauthor"
+
+
+class CoAuthorsMixin:
+    """A form with the co-authors' formset inside it: valid only when every row is.
+
+    `coauthors` in cleaned_data is the list of filled rows; an empty list is an
+    individual appeal.
+    """
+
+    is_bound: bool
+    data: Any
+    coauthors: BaseCoAuthorFormSet
+
+    def _init_coauthors(self) -> None:
+        # The rows given (a draft's, or typed before "add a co-author") and one blank row after them.
+        rows = list(getattr(self, "initial", {}).get("coauthors") or [])
+        # A post without the formset's management fields (an older page, a
+        # script) has no co-authors rather than a broken form.
+        posted = self.is_bound and f"{COAUTHORS_PREFIX}-TOTAL_FORMS" in self.data
+        self.coauthors = cast(BaseCoAuthorFormSet, CoAuthorFormSet(
+            self.data if posted else None, initial=rows or None, prefix=COAUTHORS_PREFIX,
+        ))
+
+    def clean_coauthors(self, cleaned: dict[str, Any]) -> None:
+        if not self.coauthors.is_bound:
+            cleaned["coauthors"] = []
+        elif self.coauthors.is_valid():
+            cleaned["coauthors"] = self.coauthors.rows()
+        else:
+            cleaned["coauthors"] = []
+            self.add_error(None, ValidationError(  # type: ignore[attr-defined]
+                _("Проверьте данные соавторов: ошибки указаны рядом с полями."), code="coauthors"))
+
+    def coauthor_errors(self) -> list[tuple[str, str, str]]:
+        items: list[tuple[str, str, str]] = []
+        for number, form in enumerate(self.coauthors.forms, start=1):
+            for field in form:
+                items.extend((field.id_for_label, f"{_('Соавтор')} {number}: {field.label}", str(error))
+                             for error in field.errors)
+        items.extend(("coauthors", str(_("Соавторы")), str(error)) for error in self.coauthors.non_form_errors())
+        return items
+
+
+def coauthor_rows_from(data: Any) -> list[dict[str, str]]:
+    """The co-authors typed in a POST, unchecked: to give them back in the form (rate limit, "add a row")."""
+    try:
+        total = min(int(data.get(f"{COAUTHORS_PREFIX}-TOTAL_FORMS", 0)), MAX_COAUTHORS)
+    except (TypeError, ValueError):
+        total = 0
+    rows = []
+    for index in range(total):
+        row = {name: str(data.get(f"{COAUTHORS_PREFIX}-{index}-{name}", ""))[:500] for name in COAUTHOR_FIELDS}
+        if any(value.strip() for value in row.values()):
+            rows.append(row)
+    return rows
+
+
+def consent_label() -> str:
+    """The institution's own wording of the consent box, if it has one."""
+    from classifiers.models import Institution
+
+    return Institution.objects.filter(pk=Institution.SINGLETON_PK).values_list("consent_label", flat=True).first() \
+        or ""
+
+
+class AppealForm(CoAuthorsMixin, ApplicantNamesMixin, PortalForm):
     """Every field of the institution's form, in its order, with Russian messages."""
 
     last_name = forms.CharField(label=_("Фамилия"), max_length=100, error_messages=_required(_("Укажите фамилию.")))
@@ -186,8 +301,14 @@ class AppealForm(ApplicantNamesMixin, PortalForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    organisation = forms.CharField(
+        label=_("Организация или объединение граждан"), max_length=300, required=False,
+        help_text=_("Если вы пишете от имени организации или объединения граждан."),
+    )
     consent = forms.BooleanField(
-        label=_("Я согласен с порядком передачи и рассмотрения сообщений"),
+        # «обращений»: the word of 59-FZ; the institution's own wording, if
+        # any, is in its notes above the form (IntakeNote).
+        label=_("Я согласен с порядком передачи и рассмотрения обращений"),
         help_text=_("В том числе на обработку персональных данных для рассмотрения обращения (152-ФЗ)."),
         error_messages=_required(_("Без согласия обращение не может быть отправлено.")),
     )
@@ -213,10 +334,16 @@ class AppealForm(ApplicantNamesMixin, PortalForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self._init_coauthors()
+        own_consent = consent_label()
+        if own_consent:
+            self.fields["consent"].label = own_consent
         self.kept = kept or []
         self.dropped_uploads = dropped_uploads or []
         # Files that passed their checks: kept with the draft even when another field fails.
         self.accepted_files: list[tuple[UploadedFile, attachments.CheckedFile]] = []
+        # Files given again with the same content as one already attached: not stored twice.
+        self.duplicate_names: list[str] = []
         cast(forms.ModelChoiceField, self.fields["topic"]).queryset = Topic.objects.offered()
         # The kept files are listed with their own checkboxes (kept_files.html).
         cast(forms.ModelMultipleChoiceField, self.fields["remove_attachments"]).queryset = Attachment.objects.filter(
@@ -243,6 +370,8 @@ class AppealForm(ApplicantNamesMixin, PortalForm):
                 "email",
                 "reply_method",
             ),
+            # Collective appeals: the co-authors' rows (a formset) and the organisation.
+            HTML('{% include "appeals/includes/coauthors.html" %}'),
             Fieldset(
                 _("Содержание обращения"),
                 "topic",
@@ -267,7 +396,16 @@ class AppealForm(ApplicantNamesMixin, PortalForm):
         for field in self:
             anchor = field.id_for_label or f"{field.auto_id}_0"
             items.extend((anchor, str(field.label), str(error)) for error in field.errors)
+        items.extend(self.coauthor_errors())
         return items
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self.clean_coauthors(cleaned)
+        return cleaned
+
+    def clean_organisation(self) -> str:
+        return " ".join(self.cleaned_data["organisation"].split())
 
     # --- fields -------------------------------------------------------------
     def clean_phone(self) -> str:
@@ -303,9 +441,16 @@ class AppealForm(ApplicantNamesMixin, PortalForm):
         removed = {a.pk for a in self.data_removed_attachments()}
         total = sum(a.size for a in self.kept if a.pk not in removed)
         count = len(self.kept) - len(removed)
+        # The same content attached again (after an error the citizen often
+        # chooses the file anew): kept once, not counted twice against the limits.
+        have = {a.sha256 for a in self.kept if a.pk not in removed}
         for upload in uploads:
             try:
                 checked = attachments.check_attachment(upload)
+                digest = attachments.content_digest(upload, checked)
+                if digest in have:
+                    self.duplicate_names.append(attachments.short_file_name(upload.name or ""))
+                    continue
                 if count + 1 > attachments.MAX_FILES:
                     raise ValidationError(
                         _("Файл «%(name)s» не принят: можно приложить не более %(max)s файлов."),
@@ -327,6 +472,7 @@ class AppealForm(ApplicantNamesMixin, PortalForm):
                 errors.append(exc)
                 continue
             self.accepted_files.append((upload, checked))
+            have.add(digest)
             total += checked.size
             count += 1
         if errors:
@@ -356,6 +502,8 @@ def draft_data(cleaned: dict[str, Any]) -> dict[str, Any]:
     """The form's values as JSON for the draft (the topic by id)."""
     data = {name: cleaned[name] for name in APPLICANT_FIELDS}
     data["topic"] = cleaned["topic"].pk
+    data["organisation"] = cleaned.get("organisation", "")
+    data["coauthors"] = cleaned.get("coauthors", [])
     return data
 
 

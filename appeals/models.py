@@ -26,6 +26,17 @@ class Channel(models.TextChoices):
     EPGU = "epgu", _("ЕПГУ (платформа обратной связи)")
     POST = "post", _("почта")
     PERSONAL = "personal", _("личный приём")
+    # Art. 8 part 3 of 59-FZ: sent on by another body; the terms count from
+    # its registration here, the letters cite the sending body's letter.
+    REDIRECTED = "redirected", _("переадресовано из другого органа")
+
+
+class IdentificationMethod(models.TextChoices):
+    """How the author of an appeal was identified (547-FZ), in words for the officials' pages."""
+
+    EMAIL = "email", _("подтверждение адреса электронной почты")
+    ESIA = "esia", _("ЕСИА (Госуслуги)")
+    REGISTRAR = "registrar", _("внесено регистратором с бумажного или устного обращения")
 
 
 class ReplyMethod(models.TextChoices):
@@ -271,7 +282,25 @@ class Appeal(Applicant):
     text = models.TextField(_("суть обращения"))
     attachment_count = models.PositiveSmallIntegerField(_("файлов"), default=0)
 
-    identification_method = models.CharField(_("способ идентификации"), max_length=32)
+    # --- paper and redirected appeals, collective appeals (issue 10 item 5) ---
+    # Art. 8 part 3: an appeal sent on by another body. Its terms count from
+    # the registration here, as any other's; the letters cite its letter.
+    source_body = models.ForeignKey(
+        "classifiers.ExternalBody", verbose_name=_("поступило из органа"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    source_number = models.CharField(_("исходящий номер органа"), max_length=64, blank=True)
+    source_date = models.DateField(_("исходящая дата органа"), null=True, blank=True)
+    sheets = models.PositiveSmallIntegerField(_("листов обращения"), null=True, blank=True)
+    enclosures = models.PositiveSmallIntegerField(_("приложений"), null=True, blank=True)
+    enclosure_sheets = models.PositiveSmallIntegerField(_("листов приложений"), null=True, blank=True)
+    organisation = models.CharField(_("организация (объединение граждан)"), max_length=300, blank=True)
+    # Set from the co-authors (CoAuthor) by the intake and the entry: an
+    # appeal of two or more citizens in one document; the reports count it.
+    is_collective = models.BooleanField(_("коллективное"), default=False)
+
+    identification_method = models.CharField(_("способ идентификации"), max_length=32,
+                                             choices=IdentificationMethod.choices)
     identified_as = models.CharField(_("идентифицирован как"), max_length=254)
     # Empty for appeals that came by post or in person: the form's consent is
     # a site thing; 59-FZ needs none to consider an appeal.
@@ -344,6 +373,26 @@ class Appeal(Applicant):
         return self.number
 
     @property
+    def source_citation(self) -> str:
+        """«из Министерства … (исх. № 12-3 от 1 декабря 2026 г.)»: the body that sent the appeal on, else empty.
+
+        The letters put it after «поступившее» (letters.defaults.APPEAL_REF).
+        """
+        body = self.source_body
+        if body is None:
+            return ""
+        from django.utils.formats import date_format
+
+        name = body.name_genitive or _("органа (организации) «%(name)s»") % {"name": body.name}
+        outgoing = []
+        if self.source_number:
+            outgoing.append(str(_("исх. № %(number)s") % {"number": self.source_number}))
+        if self.source_date:
+            outgoing.append(str(_("от %(date)s г.") % {"date": date_format(self.source_date, "j E Y")}))
+        citation = str(_("из %(body)s") % {"body": name})
+        return f"{citation} ({' '.join(outgoing)})" if outgoing else citation
+
+    @property
     def is_open(self) -> bool:
         return self.closed_at is None
 
@@ -351,6 +400,37 @@ class Appeal(Applicant):
     def is_complaint_restricted(self) -> bool:
         return bool(self.complaint_against_body_id or self.complaint_against_department_id
                     or self.complaint_against_user_id)
+
+
+class CoAuthor(models.Model):
+    """Another author of a collective appeal (art. 2 of 59-FZ): personal data, seen and logged as the applicant's.
+
+    The applicant's fields of the appeal are the author the answer goes to
+    (the contact); the co-authors are the others who signed.
+    """
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="coauthors")
+    last_name = models.CharField(_("фамилия"), max_length=100)
+    first_name = models.CharField(_("имя"), max_length=100)
+    patronymic = models.CharField(_("отчество"), max_length=100, blank=True)
+    address = models.CharField(_("адрес"), max_length=500, blank=True)
+    postal_index = models.CharField(_("индекс"), max_length=6, blank=True)
+
+    class Meta:
+        verbose_name = _("соавтор обращения")
+        verbose_name_plural = _("соавторы обращения")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.last_name, self.first_name, self.patronymic) if part)
+
+
+# What a co-author row holds, in the draft's JSON and in the entry form.
+COAUTHOR_FIELDS = ("last_name", "first_name", "patronymic", "address", "postal_index")
 
 
 class AppealQuestion(models.Model):

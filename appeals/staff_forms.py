@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appeals import attachments
-from appeals.forms import ApplicantNamesMixin, MultipleFileField, PortalForm, TopicChoiceField
+from appeals.forms import ApplicantNamesMixin, CoAuthorsMixin, MultipleFileField, PortalForm, TopicChoiceField
 from appeals.models import (
     Answer,
     AnswerFile,
@@ -335,11 +335,46 @@ class DocumentsReceivedForm(StepForm):
 class ExtendForm(StepForm):
     days = forms.IntegerField(
         label=_("Продлить на, дней"), min_value=1, max_value=30, initial=30,
+        help_text=_("Не более 30 дней, один раз (ч. 2 ст. 12 Федерального закона № 59-ФЗ)."),
         error_messages={"required": _("Укажите число дней."),
                         "min_value": _("Не менее 1 дня."),
                         "max_value": _("Срок продлевается не более чем на 30 дней.")},
     )
     reason = comment_field(required=True, label=_("Основание продления"))
+
+    # --- the dates the head decides on (issue 10 item 6) ---
+    def _answer_term(self) -> Any:
+        from appeals.services import terms
+
+        answer = terms.appeal_terms(self.appeal).answer
+        return None if answer is None or self.appeal.extension_days else answer
+
+    def _extended(self, days: int) -> Any:
+        from appeals import deadlines
+        from appeals.services import terms
+
+        answer = self._answer_term()
+        if answer is None or not 1 <= days <= deadlines.EXTENSION_MAX_DAYS:
+            return None
+        return deadlines.extend_due(answer, days, terms.work_calendar(), terms.shift_rule()).due
+
+    def due_dates(self) -> dict[str, Any] | None:
+        """The current due date, the new one for the days asked (30 unless typed) and the latest possible."""
+        from appeals import deadlines
+
+        answer = self._answer_term()
+        if answer is None:
+            return None
+        days: Any = self.initial.get("days", self.fields["days"].initial)
+        if self.is_bound:
+            try:
+                days = int(self.data.get(self.add_prefix("days"), ""))
+            except ValueError:
+                days = None
+        return {
+            "current": answer.due, "days": days, "new": self._extended(days) if isinstance(days, int) else None,
+            "max_days": deadlines.EXTENSION_MAX_DAYS, "max": self._extended(deadlines.EXTENSION_MAX_DAYS),
+        }
 
 
 def check_files(uploads: list[UploadedFile]) -> list[tuple[UploadedFile, attachments.CheckedFile]]:
@@ -588,8 +623,32 @@ class AssignSelectedForm(PortalForm):
 
 
 # --- entry of appeals that came by post, in person or through ПОС ---------------
-class EntryForm(ApplicantNamesMixin, PortalForm):
+class EntryForm(CoAuthorsMixin, ApplicantNamesMixin, PortalForm):
     channel = forms.ChoiceField(label=_("Канал поступления"), choices=ENTRY_CHANNELS, initial=Channel.POST)
+    # Art. 8 part 3: an appeal another body sent on. Its letter is cited in
+    # ours; the terms count from the registration here, not from its date.
+    source_body = forms.ModelChoiceField(
+        label=_("Орган, переадресовавший обращение"), required=False,
+        queryset=ExternalBody.objects.filter(is_active=True),
+        help_text=_("Для канала «переадресовано из другого органа». Нет в списке: добавьте орган в справочник "
+                    "«Органы и организации»."),
+    )
+    source_number = forms.CharField(label=_("Исходящий номер сопроводительного письма"), max_length=64,
+                                    required=False)
+    source_date = forms.DateField(
+        label=_("Дата сопроводительного письма"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+    )
+    sheets = forms.IntegerField(label=_("Листов обращения"), required=False, min_value=1, max_value=9999,
+                                error_messages={"min_value": _("Не менее одного листа.")})
+    enclosures = forms.IntegerField(label=_("Приложений"), required=False, min_value=0, max_value=9999,
+                                    error_messages={"min_value": _("Число не может быть отрицательным.")})
+    enclosure_sheets = forms.IntegerField(label=_("Листов приложений"), required=False, min_value=0,
+                                          max_value=99999,
+                                          error_messages={"min_value": _("Число не может быть отрицательным.")})
+    organisation = forms.CharField(label=_("Организация (объединение граждан)"), max_length=300, required=False,
+                                   help_text=_("Если обращение направлено от имени организации."))
     received_at = forms.DateTimeField(
         label=_("Дата и время поступления"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -620,6 +679,7 @@ class EntryForm(ApplicantNamesMixin, PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._init_coauthors()
         self.accepted_files: list[tuple[UploadedFile, attachments.CheckedFile]] = []
         cast(forms.ModelChoiceField, self.fields["topic"]).queryset = Topic.objects.filter(
             level=QUESTION_LEVEL, is_active=True
@@ -657,13 +717,47 @@ class EntryForm(ApplicantNamesMixin, PortalForm):
         self.accepted_files = check_files(uploads)
         return uploads
 
+    def clean_source_number(self) -> str:
+        return " ".join(self.cleaned_data["source_number"].split())
+
+    def clean_organisation(self) -> str:
+        return " ".join(self.cleaned_data["organisation"].split())
+
+    def clean_source_date(self) -> Any:
+        value = self.cleaned_data["source_date"]
+        if value is not None and value > timezone.localdate():
+            raise ValidationError(_("Дата письма не может быть в будущем."), code="future")
+        return value
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("reply_method") == ReplyMethod.EMAIL and not cleaned.get("email"):
             self.add_error("email", _("Для ответа по электронной почте укажите адрес."))
+        if cleaned.get("channel") == Channel.REDIRECTED:
+            for name, message in (
+                ("source_body", _("Выберите орган, переадресовавший обращение.")),
+                ("source_number", _("Укажите исходящий номер сопроводительного письма органа.")),
+                ("source_date", _("Укажите дату сопроводительного письма органа.")),
+            ):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+            received = cleaned.get("received_at")
+            source_date = cleaned.get("source_date")
+            if received and source_date and source_date > timezone.localdate(received):
+                self.add_error("source_date", _("Письмо органа не может быть датировано позже поступления."))
+        elif cleaned.get("source_body") or cleaned.get("source_number") or cleaned.get("source_date"):
+            self.add_error("channel", _("Орган и его письмо указываются только для канала «переадресовано из "
+                                        "другого органа»: выберите этот канал или очистите поля органа."))
+        self.clean_coauthors(cleaned)
         return cleaned
 
     def applicant_data(self) -> dict[str, Any]:
         from appeals.models import APPLICANT_FIELDS
 
         return {name: self.cleaned_data.get(name, "") for name in APPLICANT_FIELDS}
+
+    def paper_data(self) -> dict[str, Any]:
+        """The entry's own details: the sending body and its letter, sheets, organisation, co-authors."""
+        return {name: self.cleaned_data.get(name) for name in (
+            "source_body", "source_number", "source_date", "sheets", "enclosures", "enclosure_sheets",
+            "organisation", "coauthors")}

@@ -156,7 +156,8 @@ class TopicAdmin(admin.ModelAdmin):
 @admin.register(Institution)
 class InstitutionAdmin(admin.ModelAdmin):
     list_display = ("short_name", "full_postal_address", "email", "website")
-    fields = ("short_name", "full_name", "postal_index", "postal_address", "email", "website", "phone")
+    fields = ("short_name", "full_name", "postal_index", "postal_address", "email", "website", "phone",
+              "consent_label")
     formfield_overrides: ClassVar = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -200,7 +201,7 @@ class ExternalBodyAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "email", "postal_address", "is_law_enforcement", "is_active")
     list_filter = ("kind", "is_law_enforcement", "is_active")
     search_fields = ("name", "email")
-    fields = ("name", "kind", "postal_address", "email", "is_law_enforcement", "is_active")
+    fields = ("name", "name_genitive", "kind", "postal_address", "email", "is_law_enforcement", "is_active")
 
     def has_delete_permission(self, request: HttpRequest, obj: ExternalBody | None = None) -> bool:
         # Appeals and requests keep the body: retire it instead (is_active).

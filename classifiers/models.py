@@ -195,6 +195,12 @@ class Institution(models.Model):
     email = models.EmailField(_("электронная почта"))
     website = models.URLField(_("сайт"))
     phone = models.CharField(_("телефон"), max_length=50, blank=True)
+    # The consent box of the citizen's form (issue 10 item 6): the law's word
+    # «обращений» unless the institution's own text says otherwise.
+    consent_label = models.CharField(
+        _("текст согласия в форме"), max_length=300, blank=True,
+        help_text=_("Пусто: «Я согласен с порядком передачи и рассмотрения обращений»."),
+    )
 
     class Meta:
         verbose_name = _("учреждение")
@@ -271,6 +277,12 @@ class ExternalBody(models.Model):
     NO_DOCUMENTS_REQUEST = (Kind.COURT, Kind.INQUIRY, Kind.INVESTIGATION)
 
     name = models.CharField(_("наименование"), max_length=500, unique=True)
+    # The letters cite an appeal sent on by this body: «поступившее из Министерства …».
+    name_genitive = models.CharField(
+        _("наименование в родительном падеже"), max_length=500, blank=True,
+        help_text=_("Для ссылки в письмах на обращение, поступившее из этого органа: «Министерства науки и "
+                    "высшего образования Российской Федерации». Пусто: «органа (организации) «…»»."),
+    )
     kind = models.CharField(
         _("вид органа"), max_length=16, choices=Kind.choices, default=Kind.OTHER,
         help_text=_("У судов, органов дознания и органов предварительного следствия документы по обращениям "

@@ -13,7 +13,16 @@ LAW = (
     "Федерального закона от 2 мая 2006 года № 59-ФЗ «О порядке рассмотрения обращений граждан Российской "
     "Федерации» (далее — Федеральный закон № 59-ФЗ)"
 )
-APPEAL_REF = 'от {{ appeal_date|date:"j E Y" }} г. № {{ appeal.number }}'
+# An appeal another body sent on is cited with that body's letter (art. 8 part 3 of 59-FZ): «…, поступившее
+# из Министерства … (исх. № 12-3 от 1 марта 2026 г.)»; `appeal_source` (from «из») is empty for the others. The
+# reference ends a sentence (APPEAL_REF) or stands inside one and closes the participle's comma (APPEAL_REF_MID).
+APPEAL_REF = ('от {{ appeal_date|date:"j E Y" }} г. № {{ appeal.number }}'
+              "{% if appeal_source %}, поступившее {{ appeal_source }}{% endif %}")
+APPEAL_REF_MID = ('от {{ appeal_date|date:"j E Y" }} г. № {{ appeal.number }}'
+                  "{% if appeal_source %}, поступившее {{ appeal_source }},{% endif %}")
+# «Ваша жалоба …, поступившая …».
+COMPLAINT_REF_MID = ('от {{ appeal_date|date:"j E Y" }} г. № {{ appeal.number }}'
+                     "{% if appeal_source %}, поступившая {{ appeal_source }},{% endif %}")
 REPLY_WAY = (
     '{% if appeal.reply_method == "post" %}по почте на указанный Вами почтовый адрес'
     "{% else %}на адрес электронной почты {{ appeal.email }}{% endif %}"
@@ -86,7 +95,7 @@ SHIPPED: dict[str, tuple[str, str]] = {
         "О переадресации обращения № {{ appeal.number }}",
         _paragraphs(
             "{{ salutation }}",
-            "Ваше обращение " + APPEAL_REF + " поступило в {{ institution.short_name }}. Решение поставленных "
+            "Ваше обращение " + APPEAL_REF_MID + " поступило в {{ institution.short_name }}. Решение поставленных "
             "в нём вопросов не входит в компетенцию {{ institution.short_name }}.",
             "В соответствии с частью 3 статьи 8 " + LAW + " обращение в течение семи дней со дня регистрации "
             "направлено на рассмотрение в орган, в компетенцию которого входит решение поставленных в нём "
@@ -121,7 +130,7 @@ SHIPPED: dict[str, tuple[str, str]] = {
         "О направлении копий обращения № {{ appeal.number }}",
         _paragraphs(
             "{{ salutation }}",
-            "Ваше обращение " + APPEAL_REF + " поступило в {{ institution.short_name }}. Решение поставленных "
+            "Ваше обращение " + APPEAL_REF_MID + " поступило в {{ institution.short_name }}. Решение поставленных "
             "в нём вопросов относится также к компетенции других органов.",
             "В соответствии с частью 4 статьи 8 " + LAW + " копия обращения в течение семи дней со дня "
             "регистрации направлена в {% for other in bodies %}{{ other.name }}"
@@ -156,7 +165,7 @@ SHIPPED: dict[str, tuple[str, str]] = {
         "О возврате жалобы № {{ appeal.number }}",
         _paragraphs(
             "{{ salutation }}",
-            "Ваша жалоба " + APPEAL_REF + " поступила в {{ institution.short_name }}. Решение поставленных "
+            "Ваша жалоба " + COMPLAINT_REF_MID + " поступила в {{ institution.short_name }}. Решение поставленных "
             "в ней вопросов не входит в компетенцию {{ institution.short_name }}, а направить её на "
             "рассмотрение в орган, в компетенцию которого это входит, нельзя: жалоба касается решения или "
             "действия (бездействия) именно этого органа ({{ reason }}), а часть 6 статьи 8 " + LAW + " "
@@ -310,7 +319,7 @@ SHIPPED: dict[str, tuple[str, str]] = {
         "О продлении срока рассмотрения обращения № {{ appeal.number }}",
         _paragraphs(
             "{{ salutation }}",
-            "Ваше обращение " + APPEAL_REF + " находится на рассмотрении в {{ institution.short_name }}.",
+            "Ваше обращение " + APPEAL_REF_MID + " находится на рассмотрении в {{ institution.short_name }}.",
             "В соответствии с частью 2 статьи 12 " + LAW + " срок рассмотрения обращения продлён до "
             '{{ due_date|date:"j E Y" }} г. Причина продления: {{ reason }}.',
             "Ответ будет направлен Вам " + REPLY_WAY + ' не позднее {{ due_date|date:"j E Y" }} г. Приносим '
@@ -352,7 +361,7 @@ SHIPPED: dict[str, tuple[str, str]] = {
         "Ответ на обращение № {{ appeal.number }}",
         _paragraphs(
             "{{ salutation }}",
-            "Ваше обращение " + APPEAL_REF + " по вопросу «{{ appeal.topic_title }}» рассмотрено "
+            "Ваше обращение " + APPEAL_REF_MID + " по вопросу «{{ appeal.topic_title }}» рассмотрено "
             "в {{ institution.short_name }} в соответствии со статьёй 10 " + LAW + ". Сообщаем следующее.",
             "{{ answer_text }}",
             "Если Вы не согласны с ответом, Вы вправе обжаловать принятое по обращению решение "

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from classifiers.models import Institution
 from letters import names, pdf
@@ -101,6 +101,8 @@ def letter_context(appeal: Any, context: dict[str, Any] | None = None) -> dict[s
     full.setdefault("institution", Institution.get_current())
     if appeal is not None:
         full.setdefault("appeal_date", appeal_date(appeal))
+        with translation.override(settings.LANGUAGE_CODE):  # «1 марта 2026 г.» whatever the request's language
+            full.setdefault("appeal_source", getattr(appeal, "source_citation", ""))
         full.setdefault("citizen_name", names.citizen_name(appeal.first_name, appeal.patronymic, appeal.last_name))
         full.setdefault("salutation", names.salutation(appeal.last_name, appeal.first_name, appeal.patronymic))
     return full

@@ -10,6 +10,7 @@ Context variables, common to every kind:
   None), last_name, first_name, patronymic, address, postal_index, email,
   reply_method ("email" or "post"), topic_code, topic_title, text;
 - ``appeal_date``: the date the letter cites the appeal by: registration, else receipt;
+- ``appeal_source``: for an appeal another body sent on, «из Министерства … (исх. № … от …)», else empty;
 - ``institution``: classifiers.Institution: short_name, full_name,
   full_postal_address, email, website, phone;
 - ``citizen_name``: name and patronymic, «Мария Петровна» (name and surname without a patronymic);
@@ -38,6 +39,8 @@ COMMON_VARIABLES: list[tuple[str, str]] = [
     ("appeal.number", "регистрационный номер обращения"),
     ("appeal_date", "дата обращения для ссылок: регистрации, а если её нет — поступления; "
      '{{ appeal_date|date:"j E Y" }} г.'),
+    ("appeal_source", "для обращения, переадресованного другим органом: «из Министерства … (исх. № … от …)»; "
+     "для остальных пусто"),
     ("appeal.received_at, appeal.registered_at",
      "поступило, зарегистрировано (дата и время; второе может быть пустым)"),
     ("appeal.last_name, appeal.first_name, appeal.patronymic", "фамилия, имя, отчество заявителя"),
@@ -151,6 +154,8 @@ def sample_context(kind: str) -> dict[str, Any]:
     context: dict[str, Any] = {
         "appeal": appeal,
         "appeal_date": dt.date(2026, 3, 3),
+        "appeal_source": "из Министерства науки и высшего образования Российской Федерации "
+                         "(исх. № МН-12/345 от 27 февраля 2026 г.)",
         "institution": institution,
         "citizen_name": "Мария Петровна",
         "salutation": "Уважаемая Мария Петровна!",

@@ -49,6 +49,8 @@ class AppealTally(TallyBase):
     extended = models.BooleanField(default=False)
     # Calendar days from registration to the signed answer; -1 until answered.
     days = models.SmallIntegerField(default=-1)
+    # A collective appeal (appeals.Appeal.is_collective: co-authors), as the ССТУ report counts «коллективные».
+    collective = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["month"], name="reports_atally_month_idx")]

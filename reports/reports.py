@@ -249,14 +249,15 @@ class TimelinessReport(Report):
 class KindsChannelsReport(Report):
     slug = "kinds"
     title = _("Виды обращений и каналы поступления")
-    description = _("Коллективные обращения и переадресованные из других органов в модели не выделены "
-                    "и здесь не считаются.")
+    description = _("Коллективные — обращения с соавторами; «переадресовано из другого органа» — поступившие "
+                    "из других органов (ч. 3 ст. 8 Федерального закона № 59-ФЗ).")
 
     def table(self) -> Table:
         sums = {f"kind_{k}": _sum(Q(kind=k)) for k in AppealKind.values}
+        sums["collective"] = _sum(Q(collective=True))
         sums |= {f"channel_{c}": _sum(Q(channel=c)) for c in Channel.values}
         table = Table([str(_("месяц")), str(_("всего")), *(str(label) for label in AppealKind.labels),
-                       *(str(label) for label in Channel.labels)])
+                       str(_("коллективные")), *(str(label) for label in Channel.labels)])
         rows = {r["month"]: r for r in self.appeal_tallies().values("month").annotate(total=_sum(), **sums)
                 .order_by("month")}
         # The total of at most 36 monthly rows: one query less than a second aggregate.
@@ -272,6 +273,7 @@ class KindsChannelsReport(Report):
                 Cell(f"{month:%m.%Y}" if month else str(_("Итого"))),
                 Cell(row["total"], link),
                 *(Cell(row[f"kind_{k}"], {**link, "kind__exact": k}) for k in AppealKind.values),
+                Cell(row["collective"], {**link, "is_collective__exact": "1"}),
                 *(Cell(row[f"channel_{c}"], {**link, "channel__exact": c}) for c in Channel.values),
             ])
         return table

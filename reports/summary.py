@@ -26,6 +26,7 @@ Key = dict[str, Any]
 APPEAL_FIELDS = (
     "id", "received_at", "registered_at", "decided_at", "closed_at", "department_id", "executor_id",
     "topic_code", "channel", "kind", "status", "registration_due", "decision_due", "answer_due", "extension_days",
+    "is_collective",
 )
 
 
@@ -56,6 +57,7 @@ def appeal_key(row: dict[str, Any]) -> Key:
         "answered": _term(row["closed_at"], row["answer_due"]) if answered else TERM_NONE,
         "extended": row["extension_days"] > 0,
         "days": days,
+        "collective": row["is_collective"],
     }
 
 
@@ -124,6 +126,10 @@ def refresh_appeal(appeal_id: int) -> None:
     new_key, new_questions = keys_of(row, questions)
     new_week = week_key(row)
     share = AppealShare.objects.select_for_update().filter(appeal_id=appeal_id).first()
+    if share is not None and share.appeal_key and "collective" not in share.appeal_key:
+        # A key stored before the tallies had the dimension (reports 0004): its row has collective=False, and
+        # the old key must find that row, not a collective one of the same month and department.
+        share.appeal_key = {**share.appeal_key, "collective": False}
     if share is None:
         share = AppealShare(appeal_id=appeal_id, appeal_key={}, question_keys=[], week_key={})
     elif share.appeal_key == new_key and share.question_keys == new_questions and share.week_key == new_week:

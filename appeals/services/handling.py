@@ -216,22 +216,36 @@ class EnteredAppeal:
     access_code: str
 
 
+PAPER_FIELDS = ("source_body", "source_number", "source_date", "sheets", "enclosures", "enclosure_sheets",
+                "organisation")
+
+
 def enter_appeal(user, *, channel: str, received_at: datetime, topic: Topic, data: dict[str, Any],
-                 scans: Sequence[tuple[Any, Any]] = ()) -> EnteredAppeal:
-    """Enter an appeal that came by post, in person or through the Госуслуги platform.
+                 scans: Sequence[tuple[Any, Any]] = (), paper: dict[str, Any] | None = None) -> EnteredAppeal:
+    """Enter an appeal that came by post, in person, through the Госуслуги platform or from another body.
 
     `data` holds the applicant's fields (APPLICANT_FIELDS); `scans` are
-    (uploaded file, CheckedFile) pairs already checked by content. From here
-    on the appeal lives the same life as one received through the site.
+    (uploaded file, CheckedFile) pairs already checked by content; `paper`
+    the entry's own details (PAPER_FIELDS and "coauthors", a list of rows).
+    From here on the appeal lives the same life as one received through the
+    site: an appeal redirected here by another body is registered and
+    answered in the terms counted from its receipt and registration here
+    (art. 8 part 3 of 59-FZ), whatever the date of the body's letter.
     """
     from appeals.models import APPLICANT_FIELDS, Attachment
-    from appeals.services.intake import store_scan
+    from appeals.services.intake import add_coauthors, store_scan
 
     _require(user, "enter_appeal")
+    paper = dict(paper or {})
+    coauthor_rows = list(paper.pop("coauthors", None) or [])
     if channel == Channel.SITE:
         raise AppealError(_("Обращения с сайта поступают через форму; здесь вносятся поступившие иным путём."))
     if received_at > timezone.now():
         raise AppealError(_("Дата поступления не может быть в будущем."))
+    if channel == Channel.REDIRECTED and not paper.get("source_body"):
+        raise AppealError(_("Укажите орган, переадресовавший обращение (ч. 3 ст. 8 Федерального закона № 59-ФЗ)."))
+    if channel != Channel.REDIRECTED and paper.get("source_body"):
+        raise AppealError(_("Орган указывается только для обращения, переадресованного из другого органа."))
     access_code = tokens.new_access_code()
     with transaction.atomic():
         year = timezone.localdate(received_at).year
@@ -242,18 +256,29 @@ def enter_appeal(user, *, channel: str, received_at: datetime, topic: Topic, dat
             topic=topic, topic_code=topic.code, topic_title=topic.title,
             identification_method="registrar", identified_as=user.get_username(),
             access_code_hash=tokens.hash_secret(access_code),
+            is_collective=bool(coauthor_rows),
             **{name: data.get(name, "") for name in APPLICANT_FIELDS},
+            **{name: paper[name] for name in PAPER_FIELDS if paper.get(name) not in (None, "")},
         )
         terms.refresh_terms(appeal)
         appeal.save()
+        coauthors = add_coauthors(appeal, coauthor_rows)
         for upload, checked in scans:
             store_scan(appeal, upload, checked)
         appeal.attachment_count = Attachment.objects.filter(appeal=appeal).count()
         appeal.save(update_fields=["attachment_count"])
-        record(appeal, "appeal.entered", user=user, after={
+        after: dict[str, Any] = {
             "channel": appeal.get_channel_display(), "received_at": _plain(received_at),
             "attachment_count": appeal.attachment_count,
-        })
+        }
+        if appeal.source_body is not None:
+            after["source"] = appeal.source_citation
+        for name in ("sheets", "enclosures", "enclosure_sheets"):
+            if getattr(appeal, name) is not None:
+                after[name] = getattr(appeal, name)
+        if coauthors:
+            after["coauthors"] = coauthors  # how many: their names are personal data
+        record(appeal, "appeal.entered", user=user, after=after)
         queue_acknowledgement(appeal)
     logger.info("appeal entered number=%s channel=%s", appeal.number, channel)
     return EnteredAppeal(appeal=appeal, access_code=access_code)

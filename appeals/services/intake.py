@@ -7,7 +7,6 @@ commits.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +25,17 @@ from appeals import attachments as attachment_checks
 from appeals import tokens
 from appeals.attachments import CheckedFile
 from appeals.identification import Identity
-from appeals.models import APPLICANT_FIELDS, Appeal, AppealEvent, Attachment, Draft, RegistrationCounter, StoredFile
+from appeals.models import (
+    APPLICANT_FIELDS,
+    COAUTHOR_FIELDS,
+    Appeal,
+    AppealEvent,
+    Attachment,
+    CoAuthor,
+    Draft,
+    RegistrationCounter,
+    StoredFile,
+)
 from appeals.services import terms
 from classifiers.models import Topic
 from outbox.services import queue_rendered_email
@@ -72,16 +81,13 @@ def store_checked_file(
 
     No row, no file: if the row cannot be saved the file is deleted again.
     """
+    sha256 = attachment_checks.content_digest(upload, checked)
     content = attachment_checks.sanitized_content(upload, checked)
-    digest = hashlib.sha256()
-    for chunk in content.chunks():
-        digest.update(chunk)
-    content.seek(0)
     stored = model(
         original_name=(upload.name or name)[:255],
         content_type=checked.content_type,
         size=content.size,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         **owner,
     )
     stored.file.save(f"{name}{checked.extension}", content, save=False)
@@ -94,8 +100,21 @@ def store_checked_file(
 
 
 def store_files(draft: Draft, accepted: Iterable[tuple[UploadedFile, CheckedFile]]) -> list[Attachment]:
-    """Keep files that passed their checks with the draft, under generated names."""
-    return [store_checked_file(Attachment, upload, checked, name="upload", draft=draft) for upload, checked in accepted]
+    """Keep files that passed their checks with the draft, under generated names.
+
+    A file the draft already has (the same content, by SHA-256: attached
+    again after an error) is not stored a second time.
+    """
+    stored: list[Attachment] = []
+    have = set(draft.attachments.values_list("sha256", flat=True))
+    for upload, checked in accepted:
+        sha256 = attachment_checks.content_digest(upload, checked)
+        if sha256 in have:
+            logger.info("draft file skipped: same content already attached draft=%s", draft.pk)
+            continue
+        have.add(sha256)
+        stored.append(store_checked_file(Attachment, upload, checked, name="upload", draft=draft))
+    return stored
 
 
 def store_scan(appeal: Appeal, upload: UploadedFile, checked: CheckedFile) -> Attachment:
@@ -210,14 +229,20 @@ def receive_appeal(draft: Draft, identity: Identity, *, now: datetime | None = N
             identified_as=identity.identifier,
             consent_at=draft.submitted_at or received_at,
             access_code_hash=tokens.hash_secret(access_code),
+            organisation=data.get("organisation", ""),
+            is_collective=bool(data.get("coauthors")),
             **{name: data[name] for name in APPLICANT_FIELDS},
         )
         terms.refresh_terms(appeal)  # the 3-day registration term starts now
         appeal.save(force_insert=True)
+        coauthors = add_coauthors(appeal, data.get("coauthors") or [])
         draft.attachments.update(draft=None, appeal=appeal)
+        after: dict[str, Any] = {"number": appeal.number, "identified_as": identity.identifier}
+        if coauthors:
+            after["coauthors"] = coauthors  # a count: the names are personal data, not history
         AppealEvent.objects.create(
             appeal=appeal, action="appeal.received", actor_label=str(_("заявитель")), created_at=received_at,
-            after={"number": appeal.number, "identified_as": identity.identifier},
+            after=after,
         )
         # 3. The draft keeps only the link to its appeal, no personal data.
         draft.status = Draft.Status.CONFIRMED
@@ -229,6 +254,14 @@ def receive_appeal(draft: Draft, identity: Identity, *, now: datetime | None = N
         queue_acknowledgement(appeal)
     logger.info("appeal received number=%s method=%s", appeal.number, identity.method)
     return Receipt(appeal=appeal, access_code=access_code, created=True)
+
+
+def add_coauthors(appeal: Appeal, rows: Iterable[dict[str, Any]]) -> int:
+    """Store the other authors of a collective appeal; return how many."""
+    objects = [CoAuthor(appeal=appeal, **{name: str(row.get(name, "")) for name in COAUTHOR_FIELDS})
+               for row in rows]
+    CoAuthor.objects.bulk_create(objects)
+    return len(objects)
 
 
 def queue_acknowledgement(appeal: Appeal) -> None:

@@ -16,7 +16,7 @@ from django_ratelimit.decorators import ratelimit
 
 from appeals import services
 from appeals.attachments import format_mb
-from appeals.forms import AppealForm, ConfirmationCodeForm, draft_data
+from appeals.forms import ADD_COAUTHOR, AppealForm, ConfirmationCodeForm, coauthor_rows_from, draft_data
 from appeals.identification import (
     TOO_MANY_FROM_CLIENT,
     IdentificationError,
@@ -70,7 +70,7 @@ def _blank_form_version(form: AppealForm) -> str | None:
     if form.is_bound or form.initial or form.kept:
         return None
     topics = list(Topic.objects.offered().values_list("pk", "code", "title"))
-    return hashlib.sha256(repr(topics).encode()).hexdigest()[:16]
+    return hashlib.sha256(repr((topics, str(form.fields["consent"].label))).encode()).hexdigest()[:16]
 
 
 def _render_form(
@@ -87,6 +87,14 @@ def _render_form(
         "blank_form_version": _blank_form_version(form),
     }
     return render(request, "appeals/form.html", context, status=status)
+
+
+def _typed(request: HttpRequest) -> dict:
+    """What the citizen typed, unchecked, to give it back in a blank form."""
+    typed: dict = {name: request.POST.get(name, "") for name in (*APPLICANT_FIELDS, "topic", "consent",
+                                                                 "organisation")}
+    typed["coauthors"] = coauthor_rows_from(request.POST)
+    return typed
 
 
 def _ensure_draft(request: HttpRequest, draft: Draft | None) -> Draft:
@@ -124,8 +132,7 @@ def appeal_form(request: HttpRequest) -> HttpResponse:
         # Too many submissions from this address: nothing is checked or
         # stored, but what was typed comes back in the form.
         logger.warning("rate limit hit path=%s", request.path)
-        typed = {name: request.POST.get(name, "") for name in (*APPLICANT_FIELDS, "topic", "consent")}
-        form = AppealForm(initial=typed, kept=_kept_files(draft))
+        form = AppealForm(initial=_typed(request), kept=_kept_files(draft))
         return _render_form(request, form, draft, status=429, limited=True)
 
     form = AppealForm(
@@ -146,6 +153,12 @@ def appeal_form(request: HttpRequest) -> HttpResponse:
         draft = _ensure_draft(request, draft)
         services.remove_files(draft, removed)
         services.store_files(draft, form.accepted_files)
+
+    if ADD_COAUTHOR in request.POST:
+        # "Добавить соавтора" without JavaScript: the form comes back with what
+        # was typed and a blank co-author row; the files that passed are kept.
+        form = AppealForm(initial=_typed(request), kept=_kept_files(draft))
+        return _render_form(request, form, draft)
 
     if not valid:
         form.kept = _kept_files(draft)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from appeals import staff_forms as sf
+from appeals.forms import ADD_COAUTHOR, coauthor_rows_from
 from appeals.models import AccessLogEntry, Answer, AnswerFile, Appeal, Attachment
 from appeals.services import access, handling
 from appeals.services.intake import AppealError
@@ -178,10 +179,11 @@ STEP_ACTIONS: dict[str, StepAction] = {action.code: action for action in (
     StepAction("copies", _("Направить копии (ч. 4 ст. 8)"), "redirect_appeal", sf.CopiesForm, _copies),
     StepAction("return_complaint", _("Вернуть жалобу (ч. 7 ст. 8)"), "redirect_appeal", sf.ReturnComplaintForm,
                _return_complaint, final=True),
-    StepAction("art11", _("Без ответа по существу (ст. 11)"), "decide_art11", sf.Art11Form, _art11, final=True),
+    StepAction("art11", _("Оставить без ответа по существу (ст. 11)"), "decide_art11", sf.Art11Form, _art11,
+               final=True),
     StepAction("terminate", _("Прекратить переписку (ч. 5 ст. 11)"), "terminate_correspondence",
                sf.TerminateForm, _terminate, final=True),
-    StepAction("complaint_subject", _("Объект жалобы"), "register_appeal", sf.ComplaintSubjectForm,
+    StepAction("complaint_subject", _("Указать, на что жалоба"), "register_appeal", sf.ComplaintSubjectForm,
                _complaint_subject),
     StepAction("link", _("Связать с прежними"), "link_appeals", sf.LinkForm, _link),
     StepAction("request_documents", _("Запросить документы"), "request_documents", sf.RequestDocumentsForm,
@@ -193,7 +195,8 @@ STEP_ACTIONS: dict[str, StepAction] = {action.code: action for action in (
     StepAction("submit_answer", _("Передать на подпись"), "draft_answer", sf.SubmitAnswerForm, _submit_answer),
     StepAction("return_answer", _("Вернуть на доработку"), "sign_answer", sf.ReturnAnswerForm, _return_answer),
     StepAction("sign_answer", _("Подписать ответ"), "sign_answer", sf.SignAnswerForm, _sign_answer),
-    StepAction("withdraw", _("Отозвано заявителем"), "withdraw_appeal", sf.WithdrawForm, _withdraw, final=True),
+    StepAction("withdraw", _("Прекратить по заявлению гражданина"), "withdraw_appeal", sf.WithdrawForm, _withdraw,
+               final=True),
     StepAction("access_code", _("Выдать новый код доступа"), "register_appeal", sf.AccessCodeForm, _access_code),
 )}
 
@@ -336,12 +339,18 @@ def entry_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("appeals.enter_appeal"):
         raise PermissionDenied
     form = sf.EntryForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and ADD_COAUTHOR in request.POST:
+        # "Добавить соавтора" without JavaScript: what was typed comes back with a blank row
+        # (the scans are chosen again: a browser cannot give a file back).
+        typed = {name: value for name, value in request.POST.items()
+                 if name in form.fields and not name.startswith("coauthors-")}
+        form = sf.EntryForm(initial={**typed, "coauthors": coauthor_rows_from(request.POST)})
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             entered = handling.enter_appeal(
                 request.user, channel=data["channel"], received_at=data["received_at"], topic=data["topic"],
-                data=form.applicant_data(), scans=form.accepted_files,
+                data=form.applicant_data(), scans=form.accepted_files, paper=form.paper_data(),
             )
         except AppealError as exc:
             form.add_error(None, str(exc))

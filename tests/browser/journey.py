@@ -44,7 +44,7 @@ def fill_the_form(page: Page, tmp_path: Path, *, last_name: str = "Иванов�
     page.get_by_label("Первичное", exact=True).check()
     field(page, "Суть обращения").fill("Прошу разъяснить порядок перевода на бюджетное место.")
     path = attach_pdf(page, tmp_path)
-    page.get_by_label(re.compile(r"^\s*Я согласен с порядком передачи и рассмотрения сообщений")).check()
+    page.get_by_label(re.compile(r"^\s*Я согласен с порядком передачи и рассмотрения обращений")).check()
     type_captcha(page)
     return path
 
