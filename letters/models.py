@@ -157,6 +157,9 @@ class PostalLetter(models.Model):
     return_note = models.CharField(_("отметка о возврате"), max_length=500, blank=True)
     # The official's decision on a returned letter: sent again (resent_as) or answered another way.
     return_settled_at = models.DateTimeField(_("решение по возврату принято"), null=True, blank=True)
+    # What the PDF was laid out from besides the addressee, subject and text (letters.services.letter_layout):
+    # a letter re-sent to a corrected address is laid out again from it, the same in all but the address.
+    layout = models.JSONField(_("реквизиты письма для печати"), default=dict, blank=True, editable=False)
     resent_from = models.ForeignKey(
         "self", verbose_name=_("повторная отправка письма"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="resent_as",

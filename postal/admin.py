@@ -102,6 +102,16 @@ class PostalLetterForm(forms.ModelForm):
     postal_index = forms.RegexField(label=_("индекс"), regex=r"^(\d{6})?$", required=False,
                                     error_messages={"invalid": _("Индекс — шесть цифр.")})
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        letter = self.instance
+        readdressed = (data.get("addressee"), data.get("postal_index")) != (letter.addressee, letter.postal_index)
+        if letter.pk and readdressed and letter.status != Status.QUEUED:
+            # The address is printed in the letter: a letter already in a batch keeps the pages printed.
+            self.add_error("addressee", _("Письмо уже в пакете на печать: чтобы исправить адрес, отмените пакет — "
+                                          "письмо вернётся в очередь."))
+        return data
+
 
 @admin.register(PostalLetter)
 class PostalLetterAdmin(PersonalDataAdmin):

@@ -101,6 +101,10 @@ def update_letter(letter: PostalLetter, user: Any, *, mail_class: str, envelope:
             raise PostalError(_("Письмо уже отправлено: его данные не меняются."))
         before = {name: getattr(current, name) for name in ("mail_class", "envelope", "weight", "addressee",
                                                              "postal_index")}
+        readdressed = (addressee, postal_index) != (current.addressee, current.postal_index)
+        if readdressed and current.status != Status.QUEUED:
+            raise PostalError(_("Письмо уже в пакете на печать: чтобы исправить адрес, отмените пакет — письмо "
+                                "вернётся в очередь."))
         if weight is None and current.sheets:
             chosen = documents.Envelope(envelope) if envelope else documents.envelope_for_sheets(current.sheets)
             weight = documents.estimate_weight(current.sheets, chosen)
@@ -108,9 +112,29 @@ def update_letter(letter: PostalLetter, user: Any, *, mail_class: str, envelope:
         current.addressee, current.postal_index = addressee, postal_index
         after = {name: getattr(current, name) for name in before}
         if after != before:
-            current.save(update_fields=list(before))
-            log_event(current, "letter.changed", user=user, data={"before": before, "after": after})
+            fields = list(before)
+            data: dict[str, Any] = {"before": before, "after": after}
+            if readdressed:
+                # The address is printed in the letter itself (a window envelope shows it): lay it out again.
+                data["previous_pdf"] = current.pdf_path
+                _readdress(current, addressee=addressee, postal_index=postal_index)
+                fields += ["pdf_path", "layout", "sheets"]
+                if weight == before["weight"]:
+                    current.weight = documents.estimate_weight(current.sheets or 1, _envelope(current))
+                    data["after"]["weight"] = current.weight
+            current.save(update_fields=fields)
+            log_event(current, "letter.changed", user=user, data=data,
+                      comment=_("Адрес исправлен; письмо перепечатано с новым адресом.") if readdressed else "")
         return current
+
+
+def _readdress(letter: PostalLetter, *, addressee: str, postal_index: str) -> None:
+    """Put the letter's PDF laid out again for the new address (letters.services.readdressed_pdf) on the letter."""
+    from letters.services import readdressed_pdf, store_pdf
+
+    content, layout = readdressed_pdf(letter, addressee=addressee, postal_index=postal_index)
+    letter.pdf_path, letter.layout = store_pdf(content), layout
+    letter.sheets = documents.page_count(content)
 
 
 # --- batches --------------------------------------------------------------------------------
@@ -540,17 +564,27 @@ def _settle(letter: PostalLetter) -> PostalLetter:
 
 def resend_letter(letter: PostalLetter, user: Any, *, addressee: str | None = None,
                   postal_index: str | None = None) -> PostalLetter:
-    """Send a returned letter again: a new letter in the queue with the same text and PDF.
+    """Send a returned letter again: a new letter in the queue with the same text, number and date.
 
-    The corrected address goes on the new letter's envelope; the letter's
-    own PDF (and its legal date, the signing date) stay as signed.
+    With the same address the new letter prints the same PDF. With a
+    corrected one the letter is laid out again (letters.services.readdressed_pdf):
+    the addressee block in the letter itself (what a window envelope shows)
+    is the new one; the text, the outgoing number, the legal date (the
+    signing date), the signature and the enclosures stay as signed.
     """
     with transaction.atomic():
         current = _settle(letter)
+        addressee = current.addressee if addressee is None else addressee
+        postal_index = current.postal_index if postal_index is None else postal_index
+        pdf_path, layout = current.pdf_path, current.layout
+        if (addressee, postal_index) != (current.addressee, current.postal_index):
+            from letters.services import readdressed_pdf, store_pdf
+
+            content, layout = readdressed_pdf(current, addressee=addressee, postal_index=postal_index)
+            pdf_path = store_pdf(content)
         new = PostalLetter.objects.create(
             appeal=current.appeal, kind=current.kind, subject=current.subject, text=current.text,
-            pdf_path=current.pdf_path, addressee=current.addressee if addressee is None else addressee,
-            postal_index=current.postal_index if postal_index is None else postal_index,
+            pdf_path=pdf_path, layout=layout, addressee=addressee, postal_index=postal_index,
             resent_from=current,
         )
         # Keep the clerk's class and envelope of the first attempt (prepare_letter ran on create).

@@ -818,12 +818,14 @@ def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int
             with enclosure.file.open("rb") as handle:
                 enclosures.append((enclosure.content_type, handle.read()))
         by_post = appeal.reply_method == ReplyMethod.POST
-        pdf = with_enclosures(answer_pdf(sent_context if by_post else context), enclosures)
+        letter = answer_pdf(sent_context if by_post else context)
+        pdf = with_enclosures(letter, enclosures)
         answer.pdf.save(f"{appeal.number}.pdf", ContentFile(pdf), save=False)
         answer.save(update_fields=["pdf"])
-        from letters.services import deliver_to_citizen
+        from letters.services import deliver_to_citizen, page_count
 
-        deliver_to_citizen(appeal, "answer", sent_context, pdf=pdf, pdf_name=f"{answer.outgoing_number}.pdf")
+        deliver_to_citizen(appeal, "answer", sent_context, pdf=pdf, pdf_name=f"{answer.outgoing_number}.pdf",
+                           letter_pages=page_count(letter))
     return answer
 
 
