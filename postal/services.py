@@ -37,10 +37,13 @@ logger = logging.getLogger(__name__)
 Status = PostalLetter.Status
 MailClass = PostalLetter.MailClass
 
-# The shipped defaults (migration 0002 loads them; the administrator changes them):
+# The shipped defaults (migrations 0002 and 0005 load them; the administrator changes them):
 # the answer on the merits and the art. 11 notices are the letters whose
-# delivery the institution may have to prove, so they go registered.
-REGISTERED_KINDS = frozenset({LetterKind.ANSWER} | {kind for kind in LetterKind if kind.startswith("art11_")})
+# delivery the institution may have to prove, so they go registered; so does
+# a new access code, a secret that opens the appeal's page: a registered
+# letter is handed to the addressee against a signature, not left in a box.
+REGISTERED_KINDS = frozenset({LetterKind.ANSWER, LetterKind.ACCESS_CODE}
+                             | {kind for kind in LetterKind if kind.startswith("art11_")})
 REGISTERED_CLASSES = (MailClass.REGISTERED, MailClass.REGISTERED_NOTICE)
 # Progress is written every this many letters: one UPDATE, not one per letter.
 PROGRESS_EVERY = 10
@@ -589,8 +592,14 @@ def resend_letter(letter: PostalLetter, user: Any, *, addressee: str | None = No
         )
         # Keep the clerk's class and envelope of the first attempt (prepare_letter ran on create).
         PostalLetter.objects.filter(pk=new.pk).update(mail_class=current.mail_class)
-        text = _("Решено отправить письмо повторно (новое письмо № %(pk)s).") % {"pk": new.pk}
-        log_event(current, "letter.resent", user=user, comment=text, data={"new_letter": new.pk})
+        readdressed = pdf_path != current.pdf_path
+        if readdressed:
+            text = _("Решено отправить письмо повторно по исправленному адресу; письмо перепечатано с новым "
+                     "адресом (новое письмо № %(pk)s).") % {"pk": new.pk}
+        else:
+            text = _("Решено отправить письмо повторно (новое письмо № %(pk)s).") % {"pk": new.pk}
+        log_event(current, "letter.resent", user=user, comment=text,
+                  data={"new_letter": new.pk, "readdressed": readdressed})
         log_event(new, "letter.resend_of", user=user, data={"letter": current.pk},
                   comment=_("Повторная отправка письма № %(pk)s.") % {"pk": current.pk})
         record(current.appeal, "letter.resent", user=user, comment=text,

@@ -82,6 +82,8 @@ def test_a_signed_answer_resent_to_a_new_address_prints_the_new_address_and_the_
     # The envelope, labels and list read the same address as the letter.
     party = services.addressee_party(new)
     assert "Невский" in party.address and party.index == NEW_INDEX
+    history = letter.appeal.events.get(action="letter.resent")
+    assert "по исправленному адресу" in history.comment
     # The returned letter keeps its PDF: the history has both attempts.
     assert "Остоженка" in address_block(stored(letter))
 
