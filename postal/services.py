@@ -48,7 +48,10 @@ REGISTERED_CLASSES = (MailClass.REGISTERED, MailClass.REGISTERED_NOTICE)
 # Progress is written every this many letters: one UPDATE, not one per letter.
 PROGRESS_EVERY = 10
 # Letters read and envelopes rendered together: bounds what the build holds besides the writer.
-CHUNK = 50
+# Each chunk's envelopes are one fpdf2 document, and a document costs its font's parsing and
+# subsetting (about 0.1-0.2 s) whatever its size: 100 a chunk makes a batch of 100 one document,
+# as the ceiling's; the chunk writer then holds 100 letters' pages (a few MB) before writing them out.
+CHUNK = 100
 # A build that has not started after this long is offered to the clerk to start again.
 STALLED_AFTER = dt.timedelta(minutes=2)
 
