@@ -366,6 +366,8 @@ def check_files(uploads: list[UploadedFile]) -> list[tuple[UploadedFile, attachm
 
 # The draft form's second button: save the draft and pass it for signature at once.
 AND_SUBMIT = "and_submit"
+# The sign form's second button: keep the head's correction of the text without signing yet.
+CORRECT_ONLY = "correct_only"
 
 
 class QuestionOutcomeFields(StepForm):
@@ -515,12 +517,26 @@ class SignAnswerForm(QuestionOutcomeFields):
                                       error_messages={"required": _("Укажите должность подписывающего.")})
     signer_name = forms.CharField(label=_("Подписывающий (И. О. Фамилия)"), max_length=200, required=False,
                                   help_text=_("Пусто: по имени в учётной записи."))
+    # Issue 10 item 4: the head corrects the text before signing; the history keeps the previous text.
+    text = forms.CharField(
+        label=_("Текст ответа"), widget=forms.Textarea(attrs={"rows": 14, "cols": 100}), max_length=100_000,
+        required=False,
+        help_text=_("Исправления попадут в историю обращения вместе с прежним текстом. «Сохранить правку» — "
+                    "чтобы перечитать письмо в PDF перед подписанием."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             # Issue 10: the position and name come from the signer's staff record.
             self.initial.update(signer_initial(self.user))
+            answer = Answer.objects.filter(appeal=self.appeal).first()
+            if answer is not None:
+                self.initial["text"] = answer.text
+        if CORRECT_ONLY in self.data:
+            # Only the text is kept: the causes are asked for when the head signs.
+            for question in self.questions:
+                self.fields[f"cause_{question.pk}"].required = False
         for question in self.questions:
             # Not required here: the service refuses a question without a
             # result, with the question named in its message.
@@ -531,6 +547,15 @@ class SignAnswerForm(QuestionOutcomeFields):
             self.fields[f"measures_{question.pk}"] = forms.BooleanField(
                 label=_("меры приняты"), required=False, initial=question.measures_taken,
             )
+
+    def clean_text(self) -> str | None:
+        """None when the form was sent without the text (the text stays); an emptied text is refused."""
+        if self.add_prefix("text") not in self.data:
+            return None
+        text: str = self.cleaned_data["text"]
+        if not text.strip():
+            raise forms.ValidationError(_("Текст ответа пуст."))
+        return text
 
     def results(self) -> dict[int, tuple[str, bool]]:
         return {

@@ -145,9 +145,14 @@ def _return_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
 
 
 def _sign_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
+    if data.get("_correct_only"):
+        # «Сохранить правку»: the corrected text is kept (and in the history); the head reads the letter again.
+        changed = handling.correct_answer(appeal, user, text=data.get("text") or "")
+        return gettext("Правка сохранена; перечитайте письмо и подпишите.") if changed else gettext(
+            "Текст не изменился.")
     answer = handling.sign_answer(appeal, user, signer_position=data["signer_position"],
                                   signer_name=data["signer_name"], results=data["_results"],
-                                  outcomes=data["_outcomes"])
+                                  outcomes=data["_outcomes"], text=data.get("text"))
     sf.remember_signer(user, data["signer_position"], data["signer_name"])
     return gettext("Ответ подписан, исх. № %(number)s, и направлен заявителю.") % {"number": answer.outgoing_number}
 
@@ -167,6 +172,7 @@ def _withdraw(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
 DOCUMENTS_RECEIVED = "documents_received"
 # The draft form's second button: save and pass for signature at once.
 AND_SUBMIT = sf.AND_SUBMIT
+CORRECT_ONLY = sf.CORRECT_ONLY
 
 STEP_ACTIONS: dict[str, StepAction] = {action.code: action for action in (
     StepAction("register_assign", _("Зарегистрировать и направить"), "register_appeal", sf.RegisterAssignForm,
@@ -242,6 +248,7 @@ def step_view(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, cod
                 data["_outcomes"] = form.outcomes()
             data["_accepted_files"] = getattr(form, "accepted_files", [])
             data["_and_submit"] = AND_SUBMIT in request.POST
+            data["_correct_only"] = CORRECT_ONLY in request.POST
             try:
                 message = action.run(appeal, user, data)
             except AppealError as exc:
@@ -251,6 +258,8 @@ def step_view(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, cod
             else:
                 logger.info("appeal step=%s appeal=%s user=%s", code, appeal.pk, user.pk)
                 messages.success(request, message)
+                if data["_correct_only"] and code == "sign_answer":
+                    return HttpResponseRedirect(reverse("admin:appeals_appeal_step", args=[appeal.pk, code]))
                 return HttpResponseRedirect(appeal_url(appeal))
     else:
         if action not in available_actions(appeal, user):
