@@ -884,6 +884,8 @@ class AppealAdmin(admin.ModelAdmin):
                  name="appeals_appeal_answer_preview"),
             path("<int:appeal_id>/answer/files/<int:file_id>/", wrap(staff.download_answer_file),
                  name="appeals_appeal_answer_file"),
+            path("<int:appeal_id>/answer/autosave/", wrap(staff.autosave_answer),
+                 name="appeals_appeal_answer_autosave"),
             path("<int:appeal_id>/step/<slug:code>/", wrap(staff.step_view), name="appeals_appeal_step"),
         ]
         return urls + super().get_urls()

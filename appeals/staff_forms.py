@@ -23,10 +23,12 @@ from appeals import attachments
 from appeals.forms import ApplicantNamesMixin, MultipleFileField, PortalForm, TopicChoiceField
 from appeals.models import (
     Answer,
+    AnswerAutosave,
     AnswerFile,
     Appeal,
     AppealKind,
     Art11Case,
+    Attachment,
     Channel,
     Department,
     DocumentRequest,
@@ -38,6 +40,7 @@ from appeals.services import access, authorship, handling, worklists
 from appeals.validators import normalize_phone, validate_postal_index
 from classifiers.codes import QUESTION_LEVEL
 from classifiers.models import Cause, ExternalBody, Measure, Topic
+from letters.models import AnswerFragment
 
 User = get_user_model()
 
@@ -456,6 +459,12 @@ class DraftAnswerForm(QuestionOutcomeFields):
         answer = Answer.objects.filter(appeal=self.appeal).first()
         if answer is not None and not self.is_bound:
             self.initial["text"] = answer.text
+        # What the page kept while typing and the executor did not save (a closed tab): offered back.
+        self.restored: AnswerAutosave | None = None
+        autosave = AnswerAutosave.objects.filter(appeal=self.appeal, user=self.user).first()
+        if autosave is not None and not self.is_bound and autosave.text != self.initial.get("text", "") and (
+                answer is None or autosave.saved_at > answer.drafted_at):
+            self.initial["text"], self.restored = autosave.text, autosave
         enclosures = AnswerFile.objects.filter(answer=answer) if answer is not None else AnswerFile.objects.none()
         field = cast(forms.ModelMultipleChoiceField, self.fields["remove_files"])
         field.queryset = enclosures
@@ -466,6 +475,18 @@ class DraftAnswerForm(QuestionOutcomeFields):
         uploads: list[UploadedFile] = self.cleaned_data["enclosures"]
         self.accepted_files = check_files(uploads)
         return uploads
+
+    # What the draft page shows beside the editor (issue 10 item 4).
+    def citizen_files(self) -> list[Attachment]:
+        return list(Attachment.objects.filter(appeal=self.appeal).order_by("uploaded_at", "pk"))
+
+    def earlier_appeals(self) -> list[Appeal]:
+        """The author's earlier appeals that this official may see (scoped like the list), newest first."""
+        earlier = worklists.earlier_appeals_of_author(self.appeal)
+        return list(access.visible_appeals(self.user, earlier).select_related("answer").order_by("-received_at")[:10])
+
+    def fragments(self) -> list[AnswerFragment]:
+        return list(AnswerFragment.objects.filter(is_active=True))
 
 
 CHECK_LABELS = {

@@ -96,6 +96,27 @@ class LetterTemplate(models.Model):
             raise ValidationError(errors)
 
 
+class AnswerFragment(models.Model):
+    """A standard passage of an answer (the administrator's reference book), inserted into a draft.
+
+    Plain text, as the executor would type it; the draft page lists the
+    active ones in their order, each with a button that puts it at the cursor.
+    """
+
+    title = models.CharField(_("название"), max_length=200)
+    text = models.TextField(_("текст"))
+    order = models.PositiveSmallIntegerField(_("порядок"), default=100)
+    is_active = models.BooleanField(_("предлагается"), default=True)
+
+    class Meta:
+        verbose_name = _("типовой фрагмент ответа")
+        verbose_name_plural = _("типовые фрагменты ответов")
+        ordering = ["order", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class PostalLetter(models.Model):
     """A letter waiting to be printed and posted: the clerk's print queue.
 

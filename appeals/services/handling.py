@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from appeals import deadlines, tokens
 from appeals.models import (
     Answer,
+    AnswerAutosave,
     AnswerFile,
     Appeal,
     AppealEvent,
@@ -687,7 +688,27 @@ def save_answer_draft(appeal: Appeal, user, *, text: str, files: Sequence[tuple[
                 if question.pk in outcomes:
                     _apply_outcome(question, outcomes[question.pk], with_measures=False)
         record(appeal, "answer.drafted", user=user, after=changes)
+        # What the page kept while typing is now the draft.
+        AnswerAutosave.objects.filter(appeal=appeal, user=user).delete()
     return answer
+
+
+def autosave_answer(appeal: Appeal, user, *, text: str) -> AnswerAutosave:
+    """Keep what the executor has typed in the draft page so far (AnswerAutosave); no history entry.
+
+    The same checks as saving the draft: the right, the state, the executor.
+    The draft itself and its history change only when the executor saves.
+    """
+    _require(user, "draft_answer")
+    if len(text) > 100_000:
+        raise AppealError(_("Текст ответа слишком длинный."))
+    with transaction.atomic():
+        appeal = _lock(appeal, user)
+        _require_state(appeal, [Status.IN_WORK], _("готовить ответ"))
+        _require_executor(appeal, user)
+        autosave, _created = AnswerAutosave.objects.update_or_create(
+            appeal=appeal, user=user, defaults={"text": text, "saved_at": timezone.now()})
+    return autosave
 
 
 def _delete_files(names: list[str]) -> None:

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -326,6 +327,21 @@ def preview_answer(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def autosave_answer(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int) -> JsonResponse:
+    """Keep the draft's text as it is typed (answer-draft.js posts it every few seconds): JSON, never a page."""
+    appeal = get_object_or_404(model_admin.get_queryset(request), pk=appeal_id)
+    if request.method != "POST":
+        return JsonResponse({"error": gettext("Только POST.")}, status=405)
+    try:
+        autosave = handling.autosave_answer(appeal, request.user, text=request.POST.get("text", ""))
+    except AppealError as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    saved = timezone.localtime(autosave.saved_at)
+    return JsonResponse({"saved_at": f"{saved:%H:%M:%S}",
+                         "message": gettext("Черновик сохранён автоматически в %(time)s.") % {
+                             "time": f"{saved:%H:%M}"}})
 
 
 def download_answer_file(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, file_id: int
