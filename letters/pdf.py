@@ -10,10 +10,16 @@ The layout, in millimetres from the top left corner of the sheet:
   address zone of the DL/O window envelope (law digest, section 6), so a
   letter folded in three shows the address through the window;
 - the title and the text across the full 180 mm width, paragraphs justified
-  with a 12.5 mm first-line indent, 13 pt; a long text flows onto more pages;
-- the signer's position on the left and the name on the right under the text;
-- the executor in small type at the foot of the last page; page numbers at the
-  top, from page 2 on.
+  with a 12.5 mm first-line indent, 13 pt, the words hyphenated (pyphen's
+  Russian dictionary, soft hyphens) so that no justified line has wide gaps;
+  a long text flows onto more pages;
+- the signer's position on the left and the name («И. О. Фамилия», from the
+  staff record) on the right under the text;
+- the executor's mark (full name, phone) in small type at the foot of the last
+  page; page numbers at the top, from page 2 on.
+
+These are also the details issue 10 asks of ГОСТ Р 7.0.97-2025 (its text was
+not at hand; the 2016 edition's layout is kept): tests/appeals/test_answer_gost.py.
 """
 
 from __future__ import annotations
