@@ -257,8 +257,9 @@ def deliver_to_citizen(
     addressee = citizen_addressee(appeal)
     if pdf is None:
         pdf = letter_pdf(rendered, context, addressee_lines=addressee)
-        letter_pages = None
-    layout = {**letter_layout(context), "letter_pages": letter_pages or page_count(pdf)}
+        letter_pages = page_count(pdf)
+    # A PDF given without its letter's length: readdressed_pdf finds it by laying the letter out again.
+    layout = {**letter_layout(context), "letter_pages": letter_pages}
     return PostalLetter.objects.create(
         appeal=appeal,
         kind=kind,
