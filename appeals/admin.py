@@ -135,6 +135,7 @@ EXTRA_FIELD_LABELS = {
     "part1_reason": _("почему указанное не является фамилией или адресом (ч. 1 ст. 11)"),
     "earlier_answers": _("учтённые прежние ответы по существу (ч. 5 ст. 11)"),
     "questions": _("результаты по вопросам"),
+    "answer_text": _("текст ответа"),
     "resolved": _("ответ решил вопрос"),
     "mark": _("оценка"),
     "sent": _("направлен"),
@@ -907,6 +908,8 @@ class AppealAdmin(admin.ModelAdmin):
                  name="appeals_appeal_answer_preview"),
             path("<int:appeal_id>/answer/files/<int:file_id>/", wrap(staff.download_answer_file),
                  name="appeals_appeal_answer_file"),
+            path("<int:appeal_id>/answer/autosave/", wrap(staff.autosave_answer),
+                 name="appeals_appeal_answer_autosave"),
             path("<int:appeal_id>/step/<slug:code>/", wrap(staff.step_view), name="appeals_appeal_step"),
         ]
         return urls + super().get_urls()

@@ -574,6 +574,31 @@ class Answer(models.Model):
         return self.outgoing_number or f"{self.appeal_id}"
 
 
+class AnswerAutosave(models.Model):
+    """The draft's text as the executor types it, kept by the page every few seconds (issue 10 item 4).
+
+    Not the draft itself: the draft (Answer.text) changes, with its history
+    entry, when the executor saves it. This row only keeps what was typed
+    since, so that a closed tab or a lost connection loses nothing; the draft
+    page offers it back, and saving the draft removes it. Kept on the server
+    rather than in the browser: an office computer is shared, and the text
+    holds the citizen's personal data.
+    """
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(_("текст"))
+    saved_at = models.DateTimeField(_("сохранено"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("автосохранение проекта ответа")
+        verbose_name_plural = _("автосохранения проектов ответов")
+        constraints = [models.UniqueConstraint(fields=["appeal", "user"], name="answer_autosave_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}/{self.user_id} {self.saved_at:%d.%m.%Y %H:%M}"
+
+
 class AnswerFile(StoredFile):
     """An enclosure of the answer (a copy of an order, a schedule): sent after the answer's pages."""
 

@@ -8,3 +8,10 @@ from django.dispatch import Signal
 # after the answer's text (feedback: how to rate the answer). A receiver that
 # raises rolls the signing back.
 answer_signed = Signal()
+
+# Sent by services.handling.preview_answer_pdf (nothing is stored), with `appeal`,
+# `answer` and `user`. A receiver of answer_signed that adds a paragraph to a
+# postal letter returns here the same paragraph as it will read, with what is
+# made only at signing (a code) shown blank, so that the head's preview is the
+# letter that will go.
+answer_previewed = Signal()

@@ -23,10 +23,12 @@ from appeals import attachments
 from appeals.forms import ApplicantNamesMixin, CoAuthorsMixin, MultipleFileField, PortalForm, TopicChoiceField
 from appeals.models import (
     Answer,
+    AnswerAutosave,
     AnswerFile,
     Appeal,
     AppealKind,
     Art11Case,
+    Attachment,
     Channel,
     Department,
     DocumentRequest,
@@ -38,6 +40,7 @@ from appeals.services import access, authorship, handling, worklists
 from appeals.validators import normalize_phone, validate_postal_index
 from classifiers.codes import QUESTION_LEVEL
 from classifiers.models import Cause, ExternalBody, Measure, Topic
+from letters.models import AnswerFragment
 
 User = get_user_model()
 
@@ -401,6 +404,8 @@ def check_files(uploads: list[UploadedFile]) -> list[tuple[UploadedFile, attachm
 
 # The draft form's second button: save the draft and pass it for signature at once.
 AND_SUBMIT = "and_submit"
+# The sign form's second button: keep the head's correction of the text without signing yet.
+CORRECT_ONLY = "correct_only"
 
 
 class QuestionOutcomeFields(StepForm):
@@ -489,6 +494,12 @@ class DraftAnswerForm(QuestionOutcomeFields):
         answer = Answer.objects.filter(appeal=self.appeal).first()
         if answer is not None and not self.is_bound:
             self.initial["text"] = answer.text
+        # What the page kept while typing and the executor did not save (a closed tab): offered back.
+        self.restored: AnswerAutosave | None = None
+        autosave = AnswerAutosave.objects.filter(appeal=self.appeal, user=self.user).first()
+        if autosave is not None and not self.is_bound and autosave.text != self.initial.get("text", "") and (
+                answer is None or autosave.saved_at > answer.drafted_at):
+            self.initial["text"], self.restored = autosave.text, autosave
         enclosures = AnswerFile.objects.filter(answer=answer) if answer is not None else AnswerFile.objects.none()
         field = cast(forms.ModelMultipleChoiceField, self.fields["remove_files"])
         field.queryset = enclosures
@@ -499,6 +510,18 @@ class DraftAnswerForm(QuestionOutcomeFields):
         uploads: list[UploadedFile] = self.cleaned_data["enclosures"]
         self.accepted_files = check_files(uploads)
         return uploads
+
+    # What the draft page shows beside the editor (issue 10 item 4).
+    def citizen_files(self) -> list[Attachment]:
+        return list(Attachment.objects.filter(appeal=self.appeal).order_by("uploaded_at", "pk"))
+
+    def earlier_appeals(self) -> list[Appeal]:
+        """The author's earlier appeals that this official may see (scoped like the list), newest first."""
+        earlier = worklists.earlier_appeals_of_author(self.appeal)
+        return list(access.visible_appeals(self.user, earlier).select_related("answer").order_by("-received_at")[:10])
+
+    def fragments(self) -> list[AnswerFragment]:
+        return list(AnswerFragment.objects.filter(is_active=True))
 
 
 CHECK_LABELS = {
@@ -550,12 +573,26 @@ class SignAnswerForm(QuestionOutcomeFields):
                                       error_messages={"required": _("Укажите должность подписывающего.")})
     signer_name = forms.CharField(label=_("Подписывающий (И. О. Фамилия)"), max_length=200, required=False,
                                   help_text=_("Пусто: по имени в учётной записи."))
+    # Issue 10 item 4: the head corrects the text before signing; the history keeps the previous text.
+    text = forms.CharField(
+        label=_("Текст ответа"), widget=forms.Textarea(attrs={"rows": 14, "cols": 100}), max_length=100_000,
+        required=False,
+        help_text=_("Исправления попадут в историю обращения вместе с прежним текстом. «Сохранить правку» — "
+                    "чтобы перечитать письмо в PDF перед подписанием."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             # Issue 10: the position and name come from the signer's staff record.
             self.initial.update(signer_initial(self.user))
+            answer = Answer.objects.filter(appeal=self.appeal).first()
+            if answer is not None:
+                self.initial["text"] = answer.text
+        if CORRECT_ONLY in self.data:
+            # Only the text is kept: the causes are asked for when the head signs.
+            for question in self.questions:
+                self.fields[f"cause_{question.pk}"].required = False
         for question in self.questions:
             # Not required here: the service refuses a question without a
             # result, with the question named in its message.
@@ -566,6 +603,15 @@ class SignAnswerForm(QuestionOutcomeFields):
             self.fields[f"measures_{question.pk}"] = forms.BooleanField(
                 label=_("меры приняты"), required=False, initial=question.measures_taken,
             )
+
+    def clean_text(self) -> str | None:
+        """None when the form was sent without the text (the text stays); an emptied text is refused."""
+        if self.add_prefix("text") not in self.data:
+            return None
+        text: str = self.cleaned_data["text"]
+        if not text.strip():
+            raise forms.ValidationError(_("Текст ответа пуст."))
+        return text
 
     def results(self) -> dict[int, tuple[str, bool]]:
         return {

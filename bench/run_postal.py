@@ -325,16 +325,21 @@ def main() -> None:
     parser.add_argument("--list-letters", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--seed", type=int, default=59)
+    parser.add_argument("--dbname", default=DBNAME, help="the database dropped and created (default %(default)s)")
+    parser.add_argument("--broker-db", type=int, default=BROKER_DB, help="Redis db of the broker, emptied")
+    parser.add_argument("--cache-db", type=int, default=CACHE_DB, help="Redis db of the cache, emptied")
     args = parser.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
+    dbname = args.dbname
+    broker, cache = f"redis://127.0.0.1:6379/{args.broker_db}", f"redis://127.0.0.1:6379/{args.cache_db}"
 
     var_dir = Path(tempfile.mkdtemp(prefix="appeals-bench-postal-"))
     log_dir = var_dir / "logs"
     log_dir.mkdir()
-    env = common.portal_env(dbname=DBNAME, var_dir=var_dir, port=8000, broker=False,
-                            CELERY_BROKER_URL=BROKER, CACHE_URL=CACHE)
-    common.pg_recreate(DBNAME)
-    common.redis_flush(BROKER_DB, CACHE_DB)
+    env = common.portal_env(dbname=dbname, var_dir=var_dir, port=8000, broker=False,
+                            CELERY_BROKER_URL=broker, CACHE_URL=cache)
+    common.pg_recreate(dbname)
+    common.redis_flush(args.broker_db, args.cache_db)
     common.manage(env, "migrate", "--noinput", timeout=600)
     setup_django(env)
     report: dict[str, Any] = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -103,6 +103,17 @@ def letter_paragraph(appeal: Appeal, issued: IssuedKey) -> str:
     ) % {"days": days, "url": settings.PORTAL_BASE_URL + reverse("appeals:status"), "code": issued.code}
 
 
+# What the preview prints where the code will be: the code's own shape, blank.
+PREVIEW_CODE = "____-____"
+
+
+def letter_paragraph_preview(appeal: Appeal) -> str:
+    """letter_paragraph as the head's preview shows it: no key is made, the code is blank."""
+    channel = SatisfactionChannel.POST if appeal.reply_method == ReplyMethod.POST else SatisfactionChannel.EMAIL
+    issued = IssuedKey(key=SatisfactionKey(appeal=appeal, channel=channel), token="preview", code=PREVIEW_CODE)  # noqa: S106 (no key)
+    return letter_paragraph(appeal, issued)
+
+
 # --- 2. once the answer has gone out ----------------------------------------------------
 def _sent_at() -> Coalesce:
     """When the answer went out: its e-mail sent by the outbox, else its postal letter marked sent."""

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from letters.defaults import SHIPPED
-from letters.models import LetterTemplate
+from letters.models import AnswerFragment, LetterTemplate
 from letters.templating import variables_help
 
 
@@ -76,3 +76,14 @@ class LetterTemplateAdmin(admin.ModelAdmin):
 
 
 # The print queue (PostalLetter's admin) is the postal app's: postal/admin.py.
+
+
+@admin.register(AnswerFragment)
+class AnswerFragmentAdmin(admin.ModelAdmin):
+    """The standard passages the executors insert into their drafts (issue 10 item 4)."""
+
+    list_display = ("title", "order", "is_active")
+    list_editable = ("order", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("title", "text")
+    fields = ("title", "text", "order", "is_active")

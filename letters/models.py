@@ -96,6 +96,27 @@ class LetterTemplate(models.Model):
             raise ValidationError(errors)
 
 
+class AnswerFragment(models.Model):
+    """A standard passage of an answer (the administrator's reference book), inserted into a draft.
+
+    Plain text, as the executor would type it; the draft page lists the
+    active ones in their order, each with a button that puts it at the cursor.
+    """
+
+    title = models.CharField(_("название"), max_length=200)
+    text = models.TextField(_("текст"))
+    order = models.PositiveSmallIntegerField(_("порядок"), default=100)
+    is_active = models.BooleanField(_("предлагается"), default=True)
+
+    class Meta:
+        verbose_name = _("типовой фрагмент ответа")
+        verbose_name_plural = _("типовые фрагменты ответов")
+        ordering = ["order", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class PostalLetter(models.Model):
     """A letter waiting to be printed and posted: the clerk's print queue.
 
@@ -157,6 +178,9 @@ class PostalLetter(models.Model):
     return_note = models.CharField(_("отметка о возврате"), max_length=500, blank=True)
     # The official's decision on a returned letter: sent again (resent_as) or answered another way.
     return_settled_at = models.DateTimeField(_("решение по возврату принято"), null=True, blank=True)
+    # What the PDF was laid out from besides the addressee, subject and text (letters.services.letter_layout):
+    # a letter re-sent to a corrected address is laid out again from it, the same in all but the address.
+    layout = models.JSONField(_("реквизиты письма для печати"), default=dict, blank=True, editable=False)
     resent_from = models.ForeignKey(
         "self", verbose_name=_("повторная отправка письма"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="resent_as",

@@ -10,15 +10,22 @@ The layout, in millimetres from the top left corner of the sheet:
   address zone of the DL/O window envelope (law digest, section 6), so a
   letter folded in three shows the address through the window;
 - the title and the text across the full 180 mm width, paragraphs justified
-  with a 12.5 mm first-line indent, 13 pt; a long text flows onto more pages;
-- the signer's position on the left and the name on the right under the text;
-- the executor in small type at the foot of the last page; page numbers at the
-  top, from page 2 on.
+  with a 12.5 mm first-line indent, 13 pt, the words hyphenated (pyphen's
+  Russian dictionary, soft hyphens) so that no justified line has wide gaps;
+  a long text flows onto more pages;
+- the signer's position on the left and the name («И. О. Фамилия», from the
+  staff record) on the right under the text;
+- the executor's mark (full name, phone) in small type at the foot of the last
+  page; page numbers at the top, from page 2 on.
+
+These are also the details issue 10 asks of ГОСТ Р 7.0.97-2025 (its text was
+not at hand; the 2016 edition's layout is kept): tests/appeals/test_answer_gost.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import logging
 import re
@@ -156,6 +163,35 @@ def _bind(text: str) -> str:
     return text
 
 
+SOFT_HYPHEN = "\u00ad"
+# Words of five letters or more, lower-case: names, abbreviations and words with capitals are not broken.
+_HYPHENATED = re.compile(r"(?<![\w\u00ad-])[а-яё]{5,}(?![\w\u00ad])")
+
+
+@functools.cache
+def _hyphenator() -> Any:
+    import pyphen
+
+    # Russian rules: at least two letters stay on either side of the break.
+    return pyphen.Pyphen(lang="ru_RU", left=2, right=2)
+
+
+def hyphenate(text: str) -> str:
+    """Soft hyphens where Russian words may break: the justified lines then need no wide gaps.
+
+    fpdf2 breaks a line at a soft hyphen and prints a hyphen there; a soft
+    hyphen not at a line's end is not printed, and the text extracted from
+    the PDF has none.
+    """
+    dictionary = _hyphenator()
+
+    def insert(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return str(dictionary.inserted(word, hyphen=SOFT_HYPHEN))
+
+    return _HYPHENATED.sub(insert, text)
+
+
 def _paragraphs(body: str) -> list[str]:
     chunks = body.replace("\r\n", "\n").split("\n\n")
     return [
@@ -179,10 +215,11 @@ def _text(pdf: FPDF, title: str | None, body: str) -> None:
         pdf.set_x(LEFT)
         pdf.multi_cell(TEXT_W, 6, paragraphs.pop(0), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(3)
+    # Justified, as an official letter's text is, with words hyphenated so that no line is stretched wide.
     with pdf.text_columns(text_align=Align.J, line_height=TEXT_LINE, l_margin=LEFT, r_margin=RIGHT) as columns:
         for paragraph in paragraphs:
             with columns.paragraph(first_line_indent=FIRST_LINE_INDENT, bottom_margin=1.5) as par:
-                par.write(paragraph)
+                par.write(hyphenate(paragraph))
 
 
 def _signature(pdf: FPDF, position: str, name: str) -> None:

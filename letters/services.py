@@ -10,9 +10,11 @@ has no e-mail), into the clerk's print queue as a PostalLetter with its PDF.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import uuid
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -23,7 +25,7 @@ from django.utils import timezone, translation
 
 from classifiers.models import Institution
 from letters import names, pdf
-from letters.models import LetterKind, LetterTemplate, PostalLetter
+from letters.models import TO_BODY_KINDS, LetterKind, LetterTemplate, PostalLetter
 from letters.templating import compile_template, render_template
 from outbox.models import OutgoingMessage
 from outbox.services import queue_rendered_email
@@ -149,24 +151,61 @@ def body_addressee(body: Body) -> list[str]:
     return [line for line in (body.name, body.postal_address) if line]
 
 
+INSTITUTION_FIELDS = ("full_name", "full_postal_address", "phone", "email", "website")
+
+
+def letter_layout(context: dict[str, Any], *, refer_to_appeal: bool = True) -> dict[str, Any]:
+    """What an official letter's PDF is made of besides its addressee, title and text, as JSON.
+
+    Kept on a postal letter (PostalLetter.layout), so that a letter re-sent to
+    a corrected address is laid out again with the same details, number,
+    legal date, signature and executor's mark (issue 9).
+    """
+    appeal = context.get("appeal")
+    institution = context["institution"]
+
+    def iso(value: Any) -> str:
+        return value.isoformat() if value else ""
+
+    return {
+        "institution": {name: str(getattr(institution, name, "") or "") for name in INSTITUTION_FIELDS},
+        "outgoing_number": context.get("outgoing_number") or "",
+        "outgoing_date": iso(context.get("outgoing_date")),
+        "appeal_number": appeal.number if appeal is not None and refer_to_appeal else "",
+        "appeal_date": iso(context.get("appeal_date")) if refer_to_appeal else "",
+        "signer_position": context.get("signer_position") or "",
+        "signer_name": context.get("signer_name") or "",
+        "executor": context.get("executor") or "",
+    }
+
+
+def layout_pdf(layout: dict[str, Any], *, title: str, body: str, addressee_lines: list[str]) -> bytes:
+    """Lay a letter out from its layout (letter_layout), title, text and addressee (letters.pdf)."""
+
+    def date(value: str) -> dt.date | None:
+        return dt.date.fromisoformat(value) if value else None
+
+    return pdf.render_official_letter(
+        institution=SimpleNamespace(**layout["institution"]),
+        outgoing_number=layout["outgoing_number"] or None,
+        outgoing_date=date(layout["outgoing_date"]),
+        appeal_number=layout["appeal_number"] or None,
+        appeal_date=date(layout["appeal_date"]),
+        addressee_lines=addressee_lines,
+        title=title,
+        body=body,
+        signer_position=layout["signer_position"],
+        signer_name=layout["signer_name"],
+        executor=layout["executor"] or None,
+    )
+
+
 def letter_pdf(
     rendered: RenderedLetter, context: dict[str, Any], *, addressee_lines: list[str], refer_to_appeal: bool = True
 ) -> bytes:
     """Lay the rendered letter out as an official letter (letters.pdf)."""
-    appeal = context.get("appeal")
-    return pdf.render_official_letter(
-        institution=context["institution"],
-        outgoing_number=context.get("outgoing_number") or None,
-        outgoing_date=context.get("outgoing_date") or None,
-        appeal_number=appeal.number if appeal is not None and refer_to_appeal else None,
-        appeal_date=context.get("appeal_date") if refer_to_appeal else None,
-        addressee_lines=addressee_lines,
-        title=rendered.subject,
-        body=rendered.body,
-        signer_position=context.get("signer_position") or "",
-        signer_name=context.get("signer_name") or "",
-        executor=context.get("executor") or None,
-    )
+    return layout_pdf(letter_layout(context, refer_to_appeal=refer_to_appeal), title=rendered.subject,
+                      body=rendered.body, addressee_lines=addressee_lines)
 
 
 def _file_name(kind: str, number: str) -> str:
@@ -187,7 +226,8 @@ SECRET_KINDS = frozenset({LetterKind.ACCESS_CODE})
 
 
 def deliver_to_citizen(
-    appeal: Any, kind: str, context: dict[str, Any], *, pdf: bytes | None = None, pdf_name: str | None = None
+    appeal: Any, kind: str, context: dict[str, Any], *, pdf: bytes | None = None, pdf_name: str | None = None,
+    letter_pages: int | None = None,
 ) -> OutgoingMessage | PostalLetter:
     """Render the letter and send it to the citizen the way they chose (art. 10 part 4).
 
@@ -195,7 +235,9 @@ def deliver_to_citizen(
     the attachments storage first) attached; the answer carries its PDF even
     when none is passed. By post: a PostalLetter in the clerk's queue with
     the PDF of the letter (the given one, or the notice laid out as an
-    official letter).
+    official letter). `letter_pages` is how many of the given PDF's pages
+    are the letter itself (the rest are its enclosures), kept with the
+    letter's layout so that a re-sent letter keeps its enclosures.
 
     Call it inside the caller's transaction, the one that records the step:
     the outbox hands the message to Celery when that transaction commits, and
@@ -217,6 +259,9 @@ def deliver_to_citizen(
     addressee = citizen_addressee(appeal)
     if pdf is None:
         pdf = letter_pdf(rendered, context, addressee_lines=addressee)
+        letter_pages = page_count(pdf)
+    # A PDF given without its letter's length: readdressed_pdf finds it by laying the letter out again.
+    layout = {**letter_layout(context), "letter_pages": letter_pages}
     return PostalLetter.objects.create(
         appeal=appeal,
         kind=kind,
@@ -225,6 +270,7 @@ def deliver_to_citizen(
         subject=rendered.subject,
         text=rendered.body,
         pdf_path=store_pdf(pdf),
+        layout=layout,
     )
 
 
@@ -252,4 +298,64 @@ def deliver_to_body(body: Body, kind: str, context: dict[str, Any], *, appeal: A
         subject=rendered.subject,
         text=rendered.body,
         pdf_path=store_pdf(content),
+        layout={**letter_layout(context, refer_to_appeal=False), "letter_pages": page_count(content)},
     )
+
+
+def page_count(content: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(content)).pages)
+
+
+def addressee_lines(addressee: str, postal_index: str) -> list[str]:
+    """The address block as the clerk or the official typed it, with the index as its last line."""
+    lines = [line.strip() for line in addressee.splitlines() if line.strip()]
+    if postal_index and postal_index not in lines:
+        lines.append(postal_index)
+    return lines
+
+
+def legacy_layout(letter: PostalLetter) -> dict[str, Any]:
+    """The layout of a letter queued before layouts were kept: rebuilt from its appeal (and signed answer)."""
+    appeal = letter.appeal
+    context: dict[str, Any] = {"appeal": appeal, "institution": Institution.get_current(),
+                               "appeal_date": appeal_date(appeal)}
+    answer = getattr(appeal, "answer", None) if letter.kind == LetterKind.ANSWER else None
+    if answer is not None and answer.outgoing_number:
+        from appeals.services.handling import answer_context
+
+        context.update(answer_context(answer))
+    return {**letter_layout(context, refer_to_appeal=letter.kind not in TO_BODY_KINDS), "letter_pages": None}
+
+
+def readdressed_pdf(letter: PostalLetter, *, addressee: str, postal_index: str) -> tuple[bytes, dict[str, Any]]:
+    """The letter's PDF laid out again for a corrected address: same text, number, date, signature, enclosures.
+
+    Returns the new PDF and its layout. The letter's own pages are rendered
+    again from its layout (or, for a letter queued before layouts were kept,
+    from its appeal and signed answer), the addressee block replaced; the
+    pages after the letter (its enclosures) are copied from the stored PDF.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    layout = dict(letter.layout) if letter.layout else legacy_layout(letter)
+    with storages["attachments"].open(letter.pdf_path, "rb") as stored:
+        old = stored.read()
+    own_pages = layout.get("letter_pages")
+    if not own_pages:  # the old letter's own length: the same layout with the old address
+        own_pages = page_count(layout_pdf(layout, title=letter.subject, body=letter.text,
+                                          addressee_lines=addressee_lines(letter.addressee, letter.postal_index)))
+    new = layout_pdf(layout, title=letter.subject, body=letter.text,
+                     addressee_lines=addressee_lines(addressee, postal_index))
+    layout["letter_pages"] = page_count(new)
+    enclosures = PdfReader(io.BytesIO(old)).pages[own_pages:]
+    if enclosures:
+        writer = PdfWriter()
+        writer.append(io.BytesIO(new))
+        for page in enclosures:
+            writer.add_page(page)
+        out = io.BytesIO()
+        writer.write(out)
+        new = out.getvalue()
+    return new, layout

@@ -39,6 +39,7 @@ from appeals.admin import PersonalDataAdmin
 from appeals.models import AccessLogEntry, surname_key
 from appeals.services import access
 from letters.models import TO_BODY_KINDS, PostalLetter
+from letters.services import SECRET_KINDS
 from postal import services
 from postal.forms import BuildBatchForm, DecisionForm, ReturnForm, RollForm, TrackingForm
 from postal.models import Batch, LetterEvent, MailClassDefault
@@ -102,6 +103,16 @@ class PostalLetterForm(forms.ModelForm):
     postal_index = forms.RegexField(label=_("индекс"), regex=r"^(\d{6})?$", required=False,
                                     error_messages={"invalid": _("Индекс — шесть цифр.")})
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        letter = self.instance
+        readdressed = (data.get("addressee"), data.get("postal_index")) != (letter.addressee, letter.postal_index)
+        if letter.pk and readdressed and letter.status != Status.QUEUED:
+            # The address is printed in the letter: a letter already in a batch keeps the pages printed.
+            self.add_error("addressee", _("Письмо уже в пакете на печать: чтобы исправить адрес, отмените пакет — "
+                                          "письмо вернётся в очередь."))
+        return data
+
 
 @admin.register(PostalLetter)
 class PostalLetterAdmin(PersonalDataAdmin):
@@ -120,7 +131,7 @@ class PostalLetterAdmin(PersonalDataAdmin):
     actions = ["build_batch"]
     editable = ("mail_class", "envelope", "weight", "addressee", "postal_index")
     shown = ("appeal_link", "kind", "status", "addressee_block", "postal_index", "mail_class", "envelope", "weight",
-             "sheets", "pdf_link", "subject", "text", "tracking_number", "created_at", "printed_at", "sent_at",
+             "sheets", "pdf_link", "subject", "letter_text", "tracking_number", "created_at", "printed_at", "sent_at",
              "return_info", "letter_history")
     log_action = AccessLogEntry.Action.VIEW_LETTER
     change_form_template = "admin/postal/postalletter/change_form.html"
@@ -197,6 +208,13 @@ class PostalLetterAdmin(PersonalDataAdmin):
     def appeal_link(self, obj: PostalLetter) -> str:
         # The link to the appeal's page is above, for those who may open it (change_view).
         return f"№ {obj.appeal.number}"
+
+    @admin.display(description=_("текст"))
+    def letter_text(self, obj: PostalLetter) -> str:
+        # A new access code is printed into the letter; its page does not show the code to whoever opens it.
+        if obj.kind in SECRET_KINDS:
+            return gettext("Текст содержит новый код доступа и здесь не показывается; он напечатан в PDF письма.")
+        return obj.text
 
     @admin.display(description=_("адресный блок"))
     def addressee_block(self, obj: PostalLetter) -> str:

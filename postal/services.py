@@ -37,15 +37,21 @@ logger = logging.getLogger(__name__)
 Status = PostalLetter.Status
 MailClass = PostalLetter.MailClass
 
-# The shipped defaults (migration 0002 loads them; the administrator changes them):
+# The shipped defaults (migrations 0002 and 0005 load them; the administrator changes them):
 # the answer on the merits and the art. 11 notices are the letters whose
-# delivery the institution may have to prove, so they go registered.
-REGISTERED_KINDS = frozenset({LetterKind.ANSWER} | {kind for kind in LetterKind if kind.startswith("art11_")})
+# delivery the institution may have to prove, so they go registered; so does
+# a new access code, a secret that opens the appeal's page: a registered
+# letter is handed to the addressee against a signature, not left in a box.
+REGISTERED_KINDS = frozenset({LetterKind.ANSWER, LetterKind.ACCESS_CODE}
+                             | {kind for kind in LetterKind if kind.startswith("art11_")})
 REGISTERED_CLASSES = (MailClass.REGISTERED, MailClass.REGISTERED_NOTICE)
 # Progress is written every this many letters: one UPDATE, not one per letter.
 PROGRESS_EVERY = 10
 # Letters read and envelopes rendered together: bounds what the build holds besides the writer.
-CHUNK = 50
+# Each chunk's envelopes are one fpdf2 document, and a document costs its font's parsing and
+# subsetting (about 0.1-0.2 s) whatever its size: 100 a chunk makes a batch of 100 one document,
+# as the ceiling's; the chunk writer then holds 100 letters' pages (a few MB) before writing them out.
+CHUNK = 100
 # A build that has not started after this long is offered to the clerk to start again.
 STALLED_AFTER = dt.timedelta(minutes=2)
 
@@ -101,6 +107,10 @@ def update_letter(letter: PostalLetter, user: Any, *, mail_class: str, envelope:
             raise PostalError(_("Письмо уже отправлено: его данные не меняются."))
         before = {name: getattr(current, name) for name in ("mail_class", "envelope", "weight", "addressee",
                                                              "postal_index")}
+        readdressed = (addressee, postal_index) != (current.addressee, current.postal_index)
+        if readdressed and current.status != Status.QUEUED:
+            raise PostalError(_("Письмо уже в пакете на печать: чтобы исправить адрес, отмените пакет — письмо "
+                                "вернётся в очередь."))
         if weight is None and current.sheets:
             chosen = documents.Envelope(envelope) if envelope else documents.envelope_for_sheets(current.sheets)
             weight = documents.estimate_weight(current.sheets, chosen)
@@ -108,9 +118,29 @@ def update_letter(letter: PostalLetter, user: Any, *, mail_class: str, envelope:
         current.addressee, current.postal_index = addressee, postal_index
         after = {name: getattr(current, name) for name in before}
         if after != before:
-            current.save(update_fields=list(before))
-            log_event(current, "letter.changed", user=user, data={"before": before, "after": after})
+            fields = list(before)
+            data: dict[str, Any] = {"before": before, "after": after}
+            if readdressed:
+                # The address is printed in the letter itself (a window envelope shows it): lay it out again.
+                data["previous_pdf"] = current.pdf_path
+                _readdress(current, addressee=addressee, postal_index=postal_index)
+                fields += ["pdf_path", "layout", "sheets"]
+                if weight == before["weight"]:
+                    current.weight = documents.estimate_weight(current.sheets or 1, _envelope(current))
+                    data["after"]["weight"] = current.weight
+            current.save(update_fields=fields)
+            log_event(current, "letter.changed", user=user, data=data,
+                      comment=_("Адрес исправлен; письмо перепечатано с новым адресом.") if readdressed else "")
         return current
+
+
+def _readdress(letter: PostalLetter, *, addressee: str, postal_index: str) -> None:
+    """Put the letter's PDF laid out again for the new address (letters.services.readdressed_pdf) on the letter."""
+    from letters.services import readdressed_pdf, store_pdf
+
+    content, layout = readdressed_pdf(letter, addressee=addressee, postal_index=postal_index)
+    letter.pdf_path, letter.layout = store_pdf(content), layout
+    letter.sheets = documents.page_count(content)
 
 
 # --- batches --------------------------------------------------------------------------------
@@ -540,23 +570,39 @@ def _settle(letter: PostalLetter) -> PostalLetter:
 
 def resend_letter(letter: PostalLetter, user: Any, *, addressee: str | None = None,
                   postal_index: str | None = None) -> PostalLetter:
-    """Send a returned letter again: a new letter in the queue with the same text and PDF.
+    """Send a returned letter again: a new letter in the queue with the same text, number and date.
 
-    The corrected address goes on the new letter's envelope; the letter's
-    own PDF (and its legal date, the signing date) stay as signed.
+    With the same address the new letter prints the same PDF. With a
+    corrected one the letter is laid out again (letters.services.readdressed_pdf):
+    the addressee block in the letter itself (what a window envelope shows)
+    is the new one; the text, the outgoing number, the legal date (the
+    signing date), the signature and the enclosures stay as signed.
     """
     with transaction.atomic():
         current = _settle(letter)
+        addressee = current.addressee if addressee is None else addressee
+        postal_index = current.postal_index if postal_index is None else postal_index
+        pdf_path, layout = current.pdf_path, current.layout
+        if (addressee, postal_index) != (current.addressee, current.postal_index):
+            from letters.services import readdressed_pdf, store_pdf
+
+            content, layout = readdressed_pdf(current, addressee=addressee, postal_index=postal_index)
+            pdf_path = store_pdf(content)
         new = PostalLetter.objects.create(
             appeal=current.appeal, kind=current.kind, subject=current.subject, text=current.text,
-            pdf_path=current.pdf_path, addressee=current.addressee if addressee is None else addressee,
-            postal_index=current.postal_index if postal_index is None else postal_index,
+            pdf_path=pdf_path, layout=layout, addressee=addressee, postal_index=postal_index,
             resent_from=current,
         )
         # Keep the clerk's class and envelope of the first attempt (prepare_letter ran on create).
         PostalLetter.objects.filter(pk=new.pk).update(mail_class=current.mail_class)
-        text = _("Решено отправить письмо повторно (новое письмо № %(pk)s).") % {"pk": new.pk}
-        log_event(current, "letter.resent", user=user, comment=text, data={"new_letter": new.pk})
+        readdressed = pdf_path != current.pdf_path
+        if readdressed:
+            text = _("Решено отправить письмо повторно по исправленному адресу; письмо перепечатано с новым "
+                     "адресом (новое письмо № %(pk)s).") % {"pk": new.pk}
+        else:
+            text = _("Решено отправить письмо повторно (новое письмо № %(pk)s).") % {"pk": new.pk}
+        log_event(current, "letter.resent", user=user, comment=text,
+                  data={"new_letter": new.pk, "readdressed": readdressed})
         log_event(new, "letter.resend_of", user=user, data={"letter": current.pk},
                   comment=_("Повторная отправка письма № %(pk)s.") % {"pk": current.pk})
         record(current.appeal, "letter.resent", user=user, comment=text,

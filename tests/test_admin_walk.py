@@ -57,7 +57,7 @@ from appeals.staff_forms import check_files
 from classifiers.models import CalendarDay, Cause, Institution, IntakeNote, Measure
 from feedback import services as feedback
 from feedback.models import SatisfactionRequest
-from letters.models import LetterTemplate, PostalLetter
+from letters.models import AnswerFragment, LetterTemplate, PostalLetter
 from outbox.models import OutgoingMessage
 from postal import services as postal_services
 from postal.models import Batch, MailClassDefault
@@ -126,6 +126,8 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
         "url:appeals_appeal_answer_file": row(LOGGED, 404,  LOGGED,   LOGGED, 404, 404,          404),
         # Issue 10: the letter before signing; department B's appeal is answered, so the preview is gone.
         "url:appeals_appeal_answer_preview": every(404),
+        # Issue 10 item 4: the draft's text kept while typed; POST only (the GET of the walk is refused).
+        "url:appeals_appeal_answer_autosave": row(405, 404, 405, 405, 404, 404, 404),
         # The step "extend" of an answered appeal: the head's right, but no longer available.
         "url:appeals_appeal_step":    row(403,    404,      403,      302,   404,  404,          404),
         "action:delete_selected":     row(302,    200,      200,      302,   403,  403,          403),
@@ -282,6 +284,15 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
     },
     # The reference books of the complaint analysis (issue 11): the administrator edits them; nobody
     # deletes them (questions keep their cause and measures).
+    # Issue 10 item 4: the standard passages of answers, the administrator's reference book.
+    "letters.AnswerFragment": {
+        "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
+        "add":                        row(403,    403,      403,      403,   403,  200,          403),
+        "change":                     row(403,    403,      403,      403,   403,  200,          403),
+        "history":                    row(403,    403,      403,      403,   403,  200,          403),
+        "delete":                     row(403,    403,      403,      403,   403,  200,          403),
+        "action:delete_selected":     row(403,    403,      403,      403,   403,  RAN,          403),
+    },
     "classifiers.Cause": {
         "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
         "add":                        row(403,    403,      403,      403,   403,  200,          403),
@@ -453,6 +464,7 @@ def objects_of_b(world: WorldB) -> dict[str, Model]:
         "classifiers.CalendarDay": CalendarDay.objects.get_or_create(
             date=date(2030, 1, 9), defaults={"is_working": False, "note": "приказ ректора"})[0],
         "letters.LetterTemplate": LetterTemplate.objects.get(kind="answer"),
+        "letters.AnswerFragment": AnswerFragment.objects.order_by("order").first(),
         "classifiers.Cause": Cause.objects.get(title="ошибка сотрудника"),
         "classifiers.Measure": Measure.objects.get(title="замечание"),
         "feedback.SatisfactionRequest": SatisfactionRequest.objects.get(appeal=world.appeal),

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from appeals import deadlines, tokens
 from appeals.models import (
     Answer,
+    AnswerAutosave,
     AnswerFile,
     Appeal,
     AppealEvent,
@@ -46,7 +47,7 @@ from appeals.models import (
 )
 from appeals.services import access, authorship, terms
 from appeals.services.intake import AppealError, format_number, next_sequence, queue_acknowledgement
-from appeals.signals import answer_signed
+from appeals.signals import answer_previewed, answer_signed
 from classifiers.models import Cause, ExternalBody, Institution, Measure, Topic
 
 logger = logging.getLogger(__name__)
@@ -712,7 +713,27 @@ def save_answer_draft(appeal: Appeal, user, *, text: str, files: Sequence[tuple[
                 if question.pk in outcomes:
                     _apply_outcome(question, outcomes[question.pk], with_measures=False)
         record(appeal, "answer.drafted", user=user, after=changes)
+        # What the page kept while typing is now the draft.
+        AnswerAutosave.objects.filter(appeal=appeal, user=user).delete()
     return answer
+
+
+def autosave_answer(appeal: Appeal, user, *, text: str) -> AnswerAutosave:
+    """Keep what the executor has typed in the draft page so far (AnswerAutosave); no history entry.
+
+    The same checks as saving the draft: the right, the state, the executor.
+    The draft itself and its history change only when the executor saves.
+    """
+    _require(user, "draft_answer")
+    if len(text) > 100_000:
+        raise AppealError(_("Текст ответа слишком длинный."))
+    with transaction.atomic():
+        appeal = _lock(appeal, user)
+        _require_state(appeal, [Status.IN_WORK], _("готовить ответ"))
+        _require_executor(appeal, user)
+        autosave, _created = AnswerAutosave.objects.update_or_create(
+            appeal=appeal, user=user, defaults={"text": text, "saved_at": timezone.now()})
+    return autosave
 
 
 def _delete_files(names: list[str]) -> None:
@@ -774,6 +795,35 @@ def return_answer(appeal: Appeal, user, *, comment: str) -> Appeal:
     return appeal
 
 
+def _correct(appeal: Appeal, answer: Answer, user, text: str) -> bool:
+    """Put the head's corrected text on the answer and keep the previous one in the history."""
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        raise AppealError(_("Текст ответа пуст."))
+    if text == answer.text.replace("\r\n", "\n").strip():
+        return False
+    previous = answer.text
+    answer.text = text
+    answer.save(update_fields=["text"])
+    record(appeal, "answer.corrected", user=user, comment=_("Текст ответа исправлен перед подписанием."),
+           before={"answer_text": previous}, after={"answer_text": text})
+    return True
+
+
+def correct_answer(appeal: Appeal, user, *, text: str) -> bool:
+    """The head corrects the answer's text before signing (issue 10 item 4); the history keeps both texts.
+
+    Returns whether the text changed. The answer stays on approval: the head
+    reads the letter again (the preview) and signs, or returns it.
+    """
+    _require(user, "sign_answer")
+    with transaction.atomic():
+        appeal = _lock(appeal, user)
+        _require_state(appeal, [Status.ON_APPROVAL], _("исправить ответ"))
+        answer = Answer.objects.select_for_update().get(appeal=appeal)
+        return _correct(appeal, answer, user, text)
+
+
 def next_outgoing_number(year: int) -> str:
     OutgoingCounter.objects.bulk_create([OutgoingCounter(year=year)], ignore_conflicts=True)
     counter = OutgoingCounter.objects.select_for_update().get(year=year)
@@ -783,12 +833,15 @@ def next_outgoing_number(year: int) -> str:
 
 
 def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int, tuple[str, bool]],
-                signer_name: str = "", outcomes: dict[int, QuestionOutcome] | None = None) -> Answer:
+                signer_name: str = "", outcomes: dict[int, QuestionOutcome] | None = None,
+                text: str | None = None) -> Answer:
     """Approve and sign the answer (art. 10 part 3), record the result per question, and send it.
 
     `results` maps each question's id to its ССТУ result and whether
     measures were taken; `outcomes` to the cause, the measures and the
     checks, as the head confirms or corrects what the executor recorded.
+    `text`, when given and different, is the head's correction of the
+    answer's text: recorded (with the previous text) before the signature.
     The answer's PDF is rendered once here and kept: it is the document
     sent, by e-mail or by post as the citizen chose. Receivers of
     appeals.signals.answer_signed may add paragraphs to the letter.
@@ -802,6 +855,8 @@ def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int
         appeal = _lock(appeal, user)
         _require_state(appeal, [Status.ON_APPROVAL], _("подписать ответ"))
         answer = Answer.objects.select_for_update().get(appeal=appeal)
+        if text is not None:
+            _correct(appeal, answer, user, text)
         questions = list(appeal.questions.all())
         allowed = {choice for choice, _label in QuestionResult.choices} - {
             QuestionResult.IN_PROGRESS, QuestionResult.REDIRECTED, QuestionResult.NO_ANSWER,
@@ -823,7 +878,7 @@ def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int
         answer.status = Answer.Status.SIGNED
         answer.signed_by, answer.signed_at = user, now
         answer.signer_position = signer_position.strip()
-        answer.signer_name = signer_name.strip() or _signature_name(user)
+        answer.signer_name = signer_name.strip() or staff_signature(user)
         answer.outgoing_number = next_outgoing_number(timezone.localdate(now).year)
         answer.outgoing_date = timezone.localdate(now)
         answer.save()
@@ -843,12 +898,14 @@ def sign_answer(appeal: Appeal, user, *, signer_position: str, results: dict[int
             with enclosure.file.open("rb") as handle:
                 enclosures.append((enclosure.content_type, handle.read()))
         by_post = appeal.reply_method == ReplyMethod.POST
-        pdf = with_enclosures(answer_pdf(sent_context if by_post else context), enclosures)
+        letter = answer_pdf(sent_context if by_post else context)
+        pdf = with_enclosures(letter, enclosures)
         answer.pdf.save(f"{appeal.number}.pdf", ContentFile(pdf), save=False)
         answer.save(update_fields=["pdf"])
-        from letters.services import deliver_to_citizen
+        from letters.services import deliver_to_citizen, page_count
 
-        deliver_to_citizen(appeal, "answer", sent_context, pdf=pdf, pdf_name=f"{answer.outgoing_number}.pdf")
+        deliver_to_citizen(appeal, "answer", sent_context, pdf=pdf, pdf_name=f"{answer.outgoing_number}.pdf",
+                           letter_pages=page_count(letter))
     return answer
 
 
@@ -868,9 +925,15 @@ def preview_answer_pdf(appeal: Appeal, user) -> bytes:
     draft = Answer(
         appeal=appeal, text=answer.text, drafted_by=answer.drafted_by,
         signer_position=profile.position if profile is not None else "",
-        signer_name=(profile.signature_name if profile is not None else "") or _signature_name(user),
+        signer_name=staff_signature(user),
     )
     context = _letter_context(appeal, **answer_context(draft))
+    if appeal.reply_method == ReplyMethod.POST:
+        # What sign_answer adds to a postal letter, as it will read (a code made at signing left blank).
+        extra = [reply for _receiver, reply in answer_previewed.send(
+            sender=Answer, appeal=appeal, answer=answer, user=user) if isinstance(reply, str) and reply]
+        if extra:
+            context["answer_text"] = "\n\n".join([answer.text, *extra])
     enclosures = []
     for enclosure in AnswerFile.objects.filter(answer=answer):
         with enclosure.file.open("rb") as handle:
@@ -885,8 +948,36 @@ def answer_context(answer: Answer) -> dict[str, Any]:
         "signer_position": answer.signer_position,
         "outgoing_number": answer.outgoing_number,
         "outgoing_date": answer.outgoing_date,
-        "executor": _signature_name(answer.drafted_by),
+        "executor": executor_mark(answer.drafted_by),
     }
+
+
+def staff_signature(user) -> str:
+    """The signer's initials and surname: from the staff record, else from the account's name."""
+    from appeals.models import StaffProfile
+
+    profile = StaffProfile.objects.filter(user=user).first()
+    return (profile.signature_name.strip() if profile is not None else "") or _signature_name(user)
+
+
+def executor_mark(user) -> str:
+    """The executor's mark at the foot of the letter (ГОСТ Р 7.0.97): the full name, then the phone.
+
+    The name is the account's surname and name (with the patronymic, which
+    the name field holds: «Анна Андреевна»); the phone the one in the staff
+    record, else the institution's. Empty without a user.
+    """
+    from appeals.models import StaffProfile
+
+    if user is None:
+        return ""
+    name = " ".join(part for part in ((user.last_name or "").strip(), (user.first_name or "").strip()) if part)
+    profile = StaffProfile.objects.filter(user=user).first()
+    phone = (profile.phone.strip() if profile is not None else "") or Institution.get_current().phone
+    lines = [name or user.get_username()]
+    if phone:
+        lines.append(f"тел. {phone}")
+    return "\n".join(lines)
 
 
 def _signature_name(user) -> str:

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -146,9 +147,14 @@ def _return_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
 
 
 def _sign_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
+    if data.get("_correct_only"):
+        # «Сохранить правку»: the corrected text is kept (and in the history); the head reads the letter again.
+        changed = handling.correct_answer(appeal, user, text=data.get("text") or "")
+        return gettext("Правка сохранена; перечитайте письмо и подпишите.") if changed else gettext(
+            "Текст не изменился.")
     answer = handling.sign_answer(appeal, user, signer_position=data["signer_position"],
                                   signer_name=data["signer_name"], results=data["_results"],
-                                  outcomes=data["_outcomes"])
+                                  outcomes=data["_outcomes"], text=data.get("text"))
     sf.remember_signer(user, data["signer_position"], data["signer_name"])
     return gettext("Ответ подписан, исх. № %(number)s, и направлен заявителю.") % {"number": answer.outgoing_number}
 
@@ -168,6 +174,7 @@ def _withdraw(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
 DOCUMENTS_RECEIVED = "documents_received"
 # The draft form's second button: save and pass for signature at once.
 AND_SUBMIT = sf.AND_SUBMIT
+CORRECT_ONLY = sf.CORRECT_ONLY
 
 STEP_ACTIONS: dict[str, StepAction] = {action.code: action for action in (
     StepAction("register_assign", _("Зарегистрировать и направить"), "register_appeal", sf.RegisterAssignForm,
@@ -245,6 +252,7 @@ def step_view(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, cod
                 data["_outcomes"] = form.outcomes()
             data["_accepted_files"] = getattr(form, "accepted_files", [])
             data["_and_submit"] = AND_SUBMIT in request.POST
+            data["_correct_only"] = CORRECT_ONLY in request.POST
             try:
                 message = action.run(appeal, user, data)
             except AppealError as exc:
@@ -254,6 +262,8 @@ def step_view(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, cod
             else:
                 logger.info("appeal step=%s appeal=%s user=%s", code, appeal.pk, user.pk)
                 messages.success(request, message)
+                if data["_correct_only"] and code == "sign_answer":
+                    return HttpResponseRedirect(reverse("admin:appeals_appeal_step", args=[appeal.pk, code]))
                 return HttpResponseRedirect(appeal_url(appeal))
     else:
         if action not in available_actions(appeal, user):
@@ -320,6 +330,21 @@ def preview_answer(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def autosave_answer(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int) -> JsonResponse:
+    """Keep the draft's text as it is typed (answer-draft.js posts it every few seconds): JSON, never a page."""
+    appeal = get_object_or_404(model_admin.get_queryset(request), pk=appeal_id)
+    if request.method != "POST":
+        return JsonResponse({"error": gettext("Только POST.")}, status=405)
+    try:
+        autosave = handling.autosave_answer(appeal, request.user, text=request.POST.get("text", ""))
+    except AppealError as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    saved = timezone.localtime(autosave.saved_at)
+    return JsonResponse({"saved_at": f"{saved:%H:%M:%S}",
+                         "message": gettext("Черновик сохранён автоматически в %(time)s.") % {
+                             "time": f"{saved:%H:%M}"}})
 
 
 def download_answer_file(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, file_id: int

@@ -52,10 +52,22 @@ def test_a_new_code_by_post_goes_to_the_print_queue(roles):
     appeal.refresh_from_db()
     letter = PostalLetter.objects.get(appeal=appeal, kind="access_code")
     assert letter.status == PostalLetter.Status.QUEUED
+    # A secret goes by registered mail: handed to the addressee against a signature, not left in a box.
+    assert letter.mail_class == PostalLetter.MailClass.REGISTERED
     code = CODE.search(letter.text + " ").group(1)
     assert tokens.check_secret(code, appeal.access_code_hash)
     assert AppealEvent.objects.get(appeal=appeal, action="appeal.access_code_issued").after == {
         "sent": "почтовым письмом"}
+
+
+def test_the_letters_page_in_the_print_queue_does_not_show_the_code(client, roles):
+    appeal = roles.appeal("answered", reply_method="post")
+    issue(appeal, roles.registrar)
+    letter = PostalLetter.objects.get(appeal=appeal, kind="access_code")
+    code = CODE.search(letter.text + " ").group(1)
+    client.force_login(roles.clerk)
+    html = client.get(reverse("admin:letters_postalletter_change", args=[letter.pk])).content.decode()
+    assert "здесь не показывается" in html and code not in html
 
 
 def test_only_the_registrar_issues_codes(roles):

@@ -203,3 +203,33 @@ def test_a_build_lost_with_the_broker_is_offered_again_and_runs(client, roles, l
         assert client.post(reverse("admin:postal_batch_step", args=[batch.pk, "rebuild"])).status_code == 302
     batch.refresh_from_db()
     assert batch.status == Batch.Status.READY and batch.done == len(letters)
+
+
+def test_the_batch_page_shows_no_personal_data_and_its_files_are_logged_per_appeal(client, roles, letters):
+    """Why the batch page itself is not in the access log (the doubt left by issue 9).
+
+    The log records who saw an appeal's personal data (152-FZ): a record's page
+    and its files, not lists (the print queue's list is not logged either). The
+    batch page lists positions, appeal numbers, kinds, classes, ШПИ and states:
+    no name, address or text, so it stays out of the log; the files that hold
+    them (the PDF, the list, the export) write one row per appeal. This test
+    keeps the page that way: a name or an address added to it must come with
+    logging.
+    """
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        batch = services.build_batch(roles.clerk)
+    client.force_login(roles.clerk)
+    html = client.get(reverse("admin:postal_batch_change", args=[batch.pk])).content.decode()
+    for letter in letters:
+        assert letter.appeal.number in html
+        for line in letter.addressee.splitlines():
+            assert line not in html
+        assert letter.appeal.last_name not in html and letter.appeal.address not in html
+    assert not AccessLogEntry.objects.exists()
+    for name, args in (("admin:postal_batch_pdf", [batch.pk]), ("admin:postal_batch_list", [batch.pk]),
+                       ("admin:postal_batch_export", [batch.pk, "csv"])):
+        before = AccessLogEntry.objects.count()
+        assert client.get(reverse(name, args=args)).status_code == 200
+        logged = AccessLogEntry.objects.filter(pk__gt=0).order_by("-pk")[: len(letters)]
+        assert AccessLogEntry.objects.count() - before == len({letter.appeal_id for letter in letters})
+        assert {entry.appeal_id for entry in logged} == {letter.appeal_id for letter in letters}
