@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appeals', '0017_officials_profile_perms'),
+        ('appeals', '0018_paper_redirected_collective'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('letters', '0007_postal_mail'),
+        ('letters', '0008_redirected_source_citation'),
     ]
 
     operations = [

@@ -48,7 +48,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("letters", "0009_answer_fragments"),
+        ("letters", "0010_answer_fragments"),
         # The role groups.
         ("appeals", "0003_roles"),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('letters', '0008_postal_letter_layout'),
+        ('letters', '0009_postal_letter_layout'),
     ]
 
     operations = [
