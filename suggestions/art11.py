@@ -97,6 +97,19 @@ def _words(text: str) -> list[str]:
     return [word.lower().replace("ё", "е") for word in _WORD.findall(text)]
 
 
+# A word of the list with an ending: «идиот» finds «идиоты», «идиотами», but
+# «дура» does not find «дураковедение».
+MAX_ENDING = 3
+
+
+def _inflected(word: str, stem: str) -> bool:
+    return word.startswith(stem) and len(word) - len(stem) <= MAX_ENDING
+
+
+def _phrase_at(words: list[str], i: int, needle: list[str]) -> bool:
+    return all(words[i + k].startswith(needle[k]) for k in range(len(needle)))
+
+
 def abusive(text: str, entries: Iterable[ScreeningWord] | None = None) -> Flag | None:
     """A word or phrase of the administrator's list (art. 11 part 3)."""
     if entries is None:
@@ -108,13 +121,11 @@ def abusive(text: str, entries: Iterable[ScreeningWord] | None = None) -> Flag |
         if not needle:
             continue
         if entry.match == ScreeningWord.Match.PHRASE:
-            size = len(needle)
-            hit = any(all(words[i + k].startswith(needle[k]) for k in range(size))
-                      for i in range(len(words) - size + 1))
+            hit = any(_phrase_at(words, i, needle) for i in range(len(words) - len(needle) + 1))
         elif entry.match == ScreeningWord.Match.ROOT:
             hit = any(needle[0] in word for word in words)
         else:
-            hit = any(word.startswith(needle[0]) for word in words)
+            hit = any(_inflected(word, needle[0]) for word in words)
         if hit:
             found.setdefault(entry.get_category_display(), []).append(entry.text)
     if not found:

@@ -128,12 +128,12 @@ class ScreeningWord(models.Model):
         THREAT = "threat", _("угроза жизни, здоровью, имуществу")
 
     class Match(models.TextChoices):
-        PREFIX = "prefix", _("начало слова")
+        PREFIX = "prefix", _("слово с окончанием")
         ROOT = "root", _("часть слова")
         PHRASE = "phrase", _("фраза (начала слов подряд)")
 
     text = models.CharField(_("слово или фраза"), max_length=100, unique=True,
-                            help_text=_("Для начала слова: «идиот» найдёт «идиоты», «идиотизм». "
+                            help_text=_("Слово с окончанием (до трёх букв): «идиот» найдёт «идиоты», «идиотами». "
                                         "Для фразы: начала слов через пробел, «доберусь до ваш»."))
     category = models.CharField(_("категория"), max_length=16, choices=Category.choices)
     match = models.CharField(_("как искать"), max_length=8, choices=Match.choices, default=Match.PREFIX)
