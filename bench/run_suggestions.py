@@ -35,7 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "appeals_portal.settings")
 
-from bench import common  # noqa: E402
+from bench import common
 
 REGISTRAR = "gen-registrar"
 EXECUTOR = "gen-d01-e1"
@@ -55,7 +55,7 @@ def random_ids(count: int, *, where: str = "TRUE") -> list[int]:
         ids: list[int] = []
         while len(ids) < count:
             probe = random.sample(range(1, top + 1), min(count * 3, top))
-            cursor.execute(f"SELECT id FROM appeals_appeal WHERE id = ANY(%s) AND {where}", [probe])  # noqa: S608
+            cursor.execute(f"SELECT id FROM appeals_appeal WHERE id = ANY(%s) AND {where}", [probe])
             ids.extend(row[0] for row in cursor.fetchall())
         return ids[:count]
 

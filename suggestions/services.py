@@ -103,19 +103,27 @@ def compute_suggestions(appeal: Appeal) -> list[Proposal]:
         existing = {(row.kind, row.other_id, row.value): row
                     for row in Proposal.objects.select_for_update().filter(appeal=appeal)}
         kept: list[Proposal] = []
+        new: list[Proposal] = []
+        changed: list[Proposal] = []
         for candidate in found:
             other_id = candidate.other.pk if candidate.other is not None else None
             value = "" if other_id is not None else candidate.value
             row = existing.pop((candidate.kind, other_id, value), None)
             if row is None:
-                row = Proposal.objects.create(appeal=appeal, kind=candidate.kind, other=candidate.other, value=value,
-                                              reasons=list(candidate.reasons), score=candidate.score)
-            elif row.status == Proposal.Status.PENDING:
+                row = Proposal(appeal=appeal, kind=candidate.kind, other=candidate.other, value=value,
+                               reasons=list(candidate.reasons), score=candidate.score)
+                new.append(row)
+            elif row.status == Proposal.Status.PENDING and (row.reasons, row.score) != (list(candidate.reasons),
+                                                                                       candidate.score):
                 row.reasons, row.score = list(candidate.reasons), candidate.score
-                row.save(update_fields=["reasons", "score"])
+                changed.append(row)
             kept.append(row)
+        # One statement each: at intake this runs for every appeal (bench/README.md, section 11).
+        Proposal.objects.bulk_create(new)
+        Proposal.objects.bulk_update(changed, ["reasons", "score"])
         stale = [row.pk for row in existing.values() if row.status == Proposal.Status.PENDING]
-        Proposal.objects.filter(pk__in=stale).delete()
+        if stale:
+            Proposal.objects.filter(pk__in=stale).delete()
         took = (time.perf_counter() - started) * 1000
         SuggestionState.objects.update_or_create(appeal=appeal, defaults={"computed_at": timezone.now(),
                                                                           "took_ms": took})
@@ -196,7 +204,8 @@ def _carry_out(proposal: Proposal, user: Any) -> None:
 
 def _decide(proposal: Proposal, user: Any, status: str) -> Proposal:
     with transaction.atomic():
-        proposal = Proposal.objects.select_for_update().select_related("appeal", "other").get(pk=proposal.pk)
+        proposal = (Proposal.objects.select_for_update(of=("self",)).select_related("appeal", "other")
+                    .get(pk=proposal.pk))
         if not access.can_see(user, proposal.appeal) or (
                 proposal.other is not None and not access.can_see(user, proposal.other)):
             raise ProposalError(_("Обращение относится к другому подразделению."))
