@@ -138,7 +138,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--label", default="suggestions")
     args = parser.parse_args()
-    if "appeals_bench" not in os.environ.get("DATABASE_URL", ""):
+    if not any(name in os.environ.get("DATABASE_URL", "") for name in ("appeals_bench", "appeals_suggest")):
         sys.exit("set DATABASE_URL to a benchmark database (appeals_bench_suggest)")
     random.seed(args.seed)
     import django

@@ -6,11 +6,11 @@ On PostgreSQL: Russian full-text search (stemming: «общежитии» finds
 matches most of a million appeals and ranking them all is slow, so:
 1. the appeal's own lexemes are taken from to_tsvector;
 2. the rarest of them, by the planner's statistics of that index
-   (pg_stats.most_common_elem_freqs, kept by ANALYZE), are ANDed until the
-   estimate falls under CANDIDATES; if that finds too few, the rarest
-   OR_LEXEMES are ORed instead;
-3. at most CANDIDATES matches are ranked (ts_rank against all the chosen
-   lexemes) and the best LIMIT kept.
+   (pg_stats.most_common_elem_freqs, kept by ANALYZE), are ANDed (two or
+   three); if that finds too few, the appeals with any of the rarest three
+   are added; each read is at most CANDIDATES rows from the GIN index;
+3. the candidates are ranked (ts_rank against the rarest OR_LEXEMES) and
+   the best LIMIT kept.
 On SQLite (development), a word-overlap score over the newest appeals.
 """
 
@@ -22,13 +22,16 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from appeals.models import Appeal
 
 LIMIT = 10
-CANDIDATES = 300
+# Each candidate is ranked on to_tsvector of its text, computed again (the
+# index holds no vectors to read back): the candidates are few.
+CANDIDATES = 60
+MAX_AND = 3
 OR_LEXEMES = 8
 # The share of appeals above which a word says nothing about the question
 # («прошу», «университет» in a university's appeals).
@@ -88,20 +91,41 @@ def _quote(lexeme: str) -> str:
 
 def choose_query(lexemes: list[str], total: float, shares: dict[str, float]) -> tuple[list[str], list[str]]:
     """The lexemes to AND (the rarest, until the estimated matches are few) and to OR (the fallback, and the rank)."""
-    # A lexeme not among the frequent ones is rarer than the rarest of them.
+    # A lexeme not among the frequent ones is rarer than the rarest of them;
+    # between two such, the longer is taken for the rarer.
     floor = min(shares.values(), default=0.0) / 2
-    ranked = sorted((share, lexeme) for lexeme in lexemes
+    ranked = sorted((share, -len(lexeme), lexeme) for lexeme in set(lexemes)
                     if len(lexeme) > 2 and not lexeme.isdigit()
                     for share in [shares.get(lexeme, floor)] if share < COMMON_SHARE)
-    chosen = [lexeme for _share, lexeme in ranked[:OR_LEXEMES]]
+    chosen = [lexeme for _share, _length, lexeme in ranked[:OR_LEXEMES]]
     conjunction: list[str] = []
     estimate = total
-    for share, lexeme in ranked:
+    for share, _length, lexeme in ranked[:MAX_AND]:
         conjunction.append(lexeme)
         estimate *= max(share, 1.0 / total)
-        if estimate <= CANDIDATES or len(conjunction) == 4:
+        if estimate <= CANDIDATES and len(conjunction) >= 2:
             break
     return conjunction, chosen
+
+
+def _candidates(queryset: QuerySet[Appeal], lexemes: list[str], operator: str, exclude: set[int]) -> list[int]:
+    """Up to CANDIDATES ids matching the lexemes, read from the GIN index (no order: any of them will do)."""
+    match = SearchQuery(f" {operator} ".join(map(_quote, lexemes)), search_type="raw", config="russian")
+    rows = (queryset.annotate(search=SearchVector("text", config="russian")).filter(search=match)
+            .exclude(pk__in=exclude).order_by().values_list("pk", flat=True)[:CANDIDATES])
+    # With a LIMIT and many expected matches the planner prefers to walk the
+    # table and compute to_tsvector on every row until it has enough (40 ms
+    # on 30 000 appeals, bench/README.md section 11); the GIN index's bitmap
+    # gives any CANDIDATES of them in a few ms. The settings are the
+    # transaction's, set back after the query.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        try:
+            return list(rows)
+        finally:
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_indexscan")
 
 
 def _postgres(appeal: Appeal, queryset: QuerySet[Appeal], limit: int) -> list[SimilarAppeal]:
@@ -109,19 +133,19 @@ def _postgres(appeal: Appeal, queryset: QuerySet[Appeal], limit: int) -> list[Si
     conjunction, chosen = choose_query(_lexemes(appeal.text), total, shares)
     if not chosen:
         return []
-    vector = SearchVector("text", config="russian")
+    ids: list[int] = []
+    if len(conjunction) >= 2:
+        ids = _candidates(queryset, conjunction, "&", set())
+    if len(ids) < limit:
+        # Too few share all the rarest words: those that share any of the rarest few.
+        ids += _candidates(queryset, chosen[:MAX_AND], "|", set(ids))
+    if not ids:
+        return []
     rank_query = SearchQuery(" | ".join(map(_quote, chosen)), search_type="raw", config="russian")
-    found: list[SimilarAppeal] = []
-    for terms in ([" & ".join(map(_quote, conjunction))] if len(conjunction) > 1 else []) + [
-            " | ".join(map(_quote, chosen))]:
-        match = SearchQuery(terms, search_type="raw", config="russian")
-        candidates = queryset.annotate(search=vector).filter(search=match).values("pk")[:CANDIDATES]
-        rows = (Appeal.objects.filter(pk__in=candidates).annotate(rank=SearchRank(vector, rank_query))
-                .order_by("-rank", "-received_at")[:limit])
-        found = [SimilarAppeal(appeal=row, score=float(row.rank)) for row in rows]
-        if len(found) >= limit:
-            break
-    return found
+    rows = (Appeal.objects.filter(pk__in=ids).annotate(rank=SearchRank(SearchVector("text", config="russian"),
+                                                                       rank_query))
+            .order_by("-rank", "-received_at")[:limit])
+    return [SimilarAppeal(appeal=row, score=float(row.rank)) for row in rows]
 
 
 # --- SQLite ---------------------------------------------------------------------------------
