@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,33 @@ class AuthorKey(models.Model):
 
     def __str__(self) -> str:
         return self.name_key
+
+
+class AppealText(models.Model):
+    """An appeal's text as PostgreSQL's Russian full-text search sees it (to_tsvector('russian', text)), stored.
+
+    The GIN index of migration appeals 0015 finds appeals by their words,
+    but holds no vectors to read back: ranking or filtering a candidate
+    recomputes to_tsvector on its text (0.05-0.2 ms each), and on a million
+    generated appeals, whose words are all common, the candidates number in
+    the hundreds (bench/README.md section 11). Here the vector is read, not
+    computed. Filled with the author key; empty on SQLite (suggestions.similar
+    falls back to word overlap there).
+    """
+
+    appeal = models.OneToOneField("appeals.Appeal", primary_key=True, on_delete=models.CASCADE,
+                                  related_name="suggestion_text")
+    vector = SearchVectorField(null=True)
+
+    class Meta:
+        verbose_name = _("текст для поиска похожих")
+        verbose_name_plural = _("тексты для поиска похожих")
+        # The GIN index appeal_text_vector_idx (similar._candidates, when
+        # the words are rare) is created on PostgreSQL only, by migration
+        # 0004_appeal_text_vectors: SQLite has no GIN.
+
+    def __str__(self) -> str:
+        return str(self.appeal_id)
 
 
 class ProposalKind(models.TextChoices):

@@ -71,6 +71,7 @@ def topic_suggestions(text: str) -> list[tuple[str, float]]:
 def candidates(appeal: Appeal) -> list[Candidate]:
     """Everything the portal would propose for the appeal now."""
     key = authors.index_author(appeal)
+    similar.index_text([appeal.pk])
     linked = set(appeal.linked_appeals.values_list("pk", flat=True))
     result: list[Candidate] = []
     matches = authors.same_author_matches(appeal, key)

@@ -1,14 +1,17 @@
 """Similar appeals by text (issue 12, item 2).
 
 On PostgreSQL: Russian full-text search (stemming: «общежитии» finds
-«общежитие») over the GIN index of migration appeals 0015
-(to_tsvector('russian', text)). A query of every word of a long text
-matches most of a million appeals and ranking them all is slow, so:
+«общежитие»): to_tsvector('russian', text), the expression of the GIN index
+of migration appeals 0015, stored per appeal (AppealText, with its own GIN
+index) so that candidates are filtered and ranked without computing it
+again. A query of every word of a long text matches most of a million
+appeals and ranking them all is slow, so:
 1. the appeal's own lexemes are taken from to_tsvector;
 2. the rarest of them, by the planner's statistics of that index
    (pg_stats.most_common_elem_freqs, kept by ANALYZE), are ANDed (two or
-   three); if that finds too few, the appeals with any of the rarest three
-   are added; each read is at most CANDIDATES rows from the GIN index;
+   three) when one of them is rare; if that finds too few, pairs of the
+   rarest four, then any of the rarest three (candidate_queries); at most
+   CANDIDATES rows in all;
 3. the candidates are ranked (ts_rank against the rarest OR_LEXEMES) and
    the best LIMIT kept.
 On SQLite (development), a word-overlap score over the newest appeals.
@@ -18,20 +21,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
-from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import F, QuerySet
 
 from appeals.models import Appeal
 
 LIMIT = 10
-# Each candidate is ranked on to_tsvector of its text, computed again (the
-# index holds no vectors to read back): the candidates are few.
+# The candidates ranked (on their stored vectors, AppealText).
 CANDIDATES = 60
 MAX_AND = 3
+MAX_PAIRS = 3
+# A word in at most this share of the appeals has a short list in the GIN
+# index (5 000 entries on a million): an AND with it is cheap.
+CHEAP_SHARE = 0.005
 OR_LEXEMES = 8
 # The share of appeals above which a word says nothing about the question
 # («прошу», «университет» in a university's appeals).
@@ -59,8 +66,14 @@ def similar_appeals(appeal: Appeal, *, queryset: QuerySet[Appeal] | None = None,
 
 # --- PostgreSQL -------------------------------------------------------------------------------
 def _text_stats() -> tuple[float, dict[str, float]]:
-    """The number of appeals and the frequent lexemes' shares, as ANALYZE measured them on the text index."""
-    stats = cache.get(STATS_CACHE_KEY)
+    """The number of stored vectors and the frequent lexemes' shares, as ANALYZE measured them.
+
+    The statistics of the stored vectors (AppealText.vector) when ANALYZE
+    has seen them, else those of the text index of appeals 0015.
+    """
+    # One cache may serve several databases (a test database beside the real one).
+    key = f"{STATS_CACHE_KEY}:{connection.settings_dict['NAME']}"
+    stats = cache.get(key)
     if stats is None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'appeals_appeal'")
@@ -68,15 +81,29 @@ def _text_stats() -> tuple[float, dict[str, float]]:
             total = max(float(row[0]) if row else 0.0, 1.0)
             cursor.execute(
                 "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-                "WHERE tablename = %s", [TEXT_INDEX],
+                "WHERE (tablename = 'suggestions_appealtext' AND attname = 'vector') OR tablename = %s "
+                "ORDER BY tablename = %s", [TEXT_INDEX, TEXT_INDEX],
             )
             row = cursor.fetchone()
         shares: dict[str, float] = {}
         if row and row[0]:
             shares = dict(zip(row[0], row[1], strict=False))
         stats = (total, shares)
-        cache.set(STATS_CACHE_KEY, stats, STATS_CACHE_SECONDS)
+        cache.set(key, stats, STATS_CACHE_SECONDS)
     return stats
+
+
+def index_text(appeal_ids: list[int]) -> None:
+    """Store the text vectors of these appeals (one statement; PostgreSQL only)."""
+    if connection.vendor != "postgresql" or not appeal_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO suggestions_appealtext (appeal_id, vector) "
+            "SELECT id, to_tsvector('russian'::regconfig, COALESCE(text, '')) FROM appeals_appeal "
+            "WHERE id = ANY(%s) ON CONFLICT (appeal_id) DO UPDATE SET vector = EXCLUDED.vector",
+            [appeal_ids],
+        )
 
 
 def _lexemes(text: str) -> list[str]:
@@ -108,24 +135,36 @@ def choose_query(lexemes: list[str], total: float, shares: dict[str, float]) -> 
     return conjunction, chosen
 
 
-def _candidates(queryset: QuerySet[Appeal], lexemes: list[str], operator: str, exclude: set[int]) -> list[int]:
-    """Up to CANDIDATES ids matching the lexemes, read from the GIN index (no order: any of them will do)."""
+def _candidates(queryset: QuerySet[Appeal], lexemes: list[str], operator: str, exclude: list[int]) -> list[int]:
+    """Up to CANDIDATES ids whose stored vector matches the lexemes (no order: any of them will do)."""
     match = SearchQuery(f" {operator} ".join(map(_quote, lexemes)), search_type="raw", config="russian")
-    rows = (queryset.annotate(search=SearchVector("text", config="russian")).filter(search=match)
-            .exclude(pk__in=exclude).order_by().values_list("pk", flat=True)[:CANDIDATES])
-    # With a LIMIT and many expected matches the planner prefers to walk the
-    # table and compute to_tsvector on every row until it has enough (40 ms
-    # on 30 000 appeals, bench/README.md section 11); the GIN index's bitmap
-    # gives any CANDIDATES of them in a few ms. The settings are the
-    # transaction's, set back after the query.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        try:
-            return list(rows)
-        finally:
-            cursor.execute("RESET enable_seqscan")
-            cursor.execute("RESET enable_indexscan")
+    rows = (queryset.filter(suggestion_text__vector=match).exclude(pk__in=exclude).order_by()
+            .values_list("pk", flat=True)[:CANDIDATES - len(exclude)])
+    return list(rows)
+
+
+def candidate_queries(conjunction: list[str], chosen: list[str], shares: dict[str, float],
+                      floor: float) -> list[tuple[list[str], str]]:
+    """The searches to try in turn, the most specific first.
+
+    An AND is cheap when one of its words is rare: GIN walks that word's
+    short list and skips through the others. When every word is common (the
+    generator's texts), the lists are long and reading them costs 100-300 ms
+    on a million appeals (bench/README.md section 11), so only the OR of the
+    rarest three is asked, and the planner, which knows the words'
+    frequencies from the same statistics, walks the table until it has the
+    candidates (they are everywhere) or reads the index (they are rare).
+    """
+    def cheap(lexemes: list[str]) -> bool:
+        return min(shares.get(lexeme, floor) for lexeme in lexemes) <= CHEAP_SHARE
+
+    searches: list[tuple[list[str], str]] = []
+    if len(conjunction) >= 2 and cheap(conjunction):
+        searches.append((conjunction, "&"))
+    pairs = [list(pair) for pair in combinations(chosen[:MAX_AND + 1], 2) if list(pair) != conjunction]
+    searches += [(pair, "&") for pair in pairs if cheap(pair)][:MAX_PAIRS]
+    searches.append((chosen[:MAX_AND], "|"))
+    return searches
 
 
 def _postgres(appeal: Appeal, queryset: QuerySet[Appeal], limit: int) -> list[SimilarAppeal]:
@@ -134,16 +173,15 @@ def _postgres(appeal: Appeal, queryset: QuerySet[Appeal], limit: int) -> list[Si
     if not chosen:
         return []
     ids: list[int] = []
-    if len(conjunction) >= 2:
-        ids = _candidates(queryset, conjunction, "&", set())
-    if len(ids) < limit:
-        # Too few share all the rarest words: those that share any of the rarest few.
-        ids += _candidates(queryset, chosen[:MAX_AND], "|", set(ids))
+    floor = min(shares.values(), default=0.0) / 2
+    for lexemes, operator in candidate_queries(conjunction, chosen, shares, floor):
+        ids += _candidates(queryset, lexemes, operator, ids)
+        if len(ids) >= limit:
+            break
     if not ids:
         return []
     rank_query = SearchQuery(" | ".join(map(_quote, chosen)), search_type="raw", config="russian")
-    rows = (Appeal.objects.filter(pk__in=ids).annotate(rank=SearchRank(SearchVector("text", config="russian"),
-                                                                       rank_query))
+    rows = (Appeal.objects.filter(pk__in=ids).annotate(rank=SearchRank(F("suggestion_text__vector"), rank_query))
             .order_by("-rank", "-received_at")[:limit])
     return [SimilarAppeal(appeal=row, score=float(row.rank)) for row in rows]
 
