@@ -15,8 +15,9 @@ Steps (bench/README.md, section 11):
  2. the appeal's page: `--pages` random stored appeals whose suggestions were never computed, opened twice by
     the registrar gen-registrar (django.test.Client in this process, a real session, the whole admin page with
     its panels): the first view computes and stores them (services.ensure_computed), the second reads them;
-    then the same for the executor gen-d01-e1 on appeals of their department. Every answer must be 200 with
-    the panel. The computed rows are deleted at the end (SuggestionState and Proposal of those appeals);
+    then once more without the panel (its receiver disconnected), at the same moment and load; then the same
+    for the executor gen-d01-e1 on appeals of their department. Every answer must be 200 with the panel. The
+    computed rows are deleted at the end (SuggestionState and Proposal of those appeals);
  3. print a summary, write bench/results/suggestions-<date>.json.
 """
 
@@ -113,8 +114,12 @@ def pages(count: int, username: str, where: str) -> dict[str, Any]:
     client.force_login(user)
     ids = random_ids(count, where=f"{where} AND NOT EXISTS (SELECT 1 FROM suggestions_suggestionstate s "
                                   "WHERE s.appeal_id = appeals_appeal.id)")
+    from appeals.signals import appeal_panels
+    from suggestions.receivers import panel
+
     first: list[float] = []
     second: list[float] = []
+    bare: list[float] = []
     client.get(reverse("admin:appeals_appeal_change", args=[ids[0]]))  # warm-up: imports, caches
     try:
         for appeal_id in ids[1:]:
@@ -125,15 +130,23 @@ def pages(count: int, username: str, where: str) -> dict[str, Any]:
                 timings.append((time.perf_counter() - started) * 1000)
                 if response.status_code != 200 or b'id="suggestions"' not in response.content:
                     raise RuntimeError(f"{url}: {response.status_code}, panel missing")
+            # The same page without the panel, at the same moment: what the panel adds under the same load.
+            appeal_panels.disconnect(dispatch_uid="suggestions.panel")
+            try:
+                started = time.perf_counter()
+                client.get(url)
+                bare.append((time.perf_counter() - started) * 1000)
+            finally:
+                appeal_panels.connect(panel, dispatch_uid="suggestions.panel")
     finally:
         Proposal.objects.filter(appeal_id__in=ids).delete()
         SuggestionState.objects.filter(appeal_id__in=ids).delete()
-    return {"first_view_ms": stats(first), "second_view_ms": stats(second)}
+    return {"first_view_ms": stats(first), "second_view_ms": stats(second), "without_panel_ms": stats(bare)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--appeals", type=int, default=200)
+    parser.add_argument("--appeals", type=int, default=200, help="0: the pages only")
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--label", default="suggestions")
@@ -155,8 +168,9 @@ def main() -> None:
         keys = cursor.fetchone()[0]
     result: dict[str, Any] = {"label": args.label, "at": dt.datetime.now(dt.UTC).isoformat(), "appeals": appeals,
                               "author_keys": keys, "machine": common.machine_info()}
-    result["intake"] = intake(args.appeals)
-    print(json.dumps(result["intake"], indent=1, ensure_ascii=False))
+    if args.appeals:
+        result["intake"] = intake(args.appeals)
+        print(json.dumps(result["intake"], indent=1, ensure_ascii=False))
     result["page_registrar"] = pages(args.pages, REGISTRAR, "TRUE")
     print("registrar", json.dumps(result["page_registrar"], ensure_ascii=False))
     executor_scope = ("(department_id IN (SELECT department_id FROM appeals_department_members m JOIN auth_user u "
