@@ -41,6 +41,7 @@ from appeals.models import (
     AnswerFile,
     Appeal,
     AppealEvent,
+    AppealKind,
     AppealQuestion,
     Art11Case,
     Department,
@@ -51,6 +52,7 @@ from appeals.models import (
 )
 from appeals.services import access, handling, terms, worklists
 from appeals.services.intake import AppealError
+from appeals.signals import collect_panels
 from appeals.staff_forms import AssignSelectedForm
 from appeals.validators import normalize_phone
 from appeals.views import staff
@@ -95,6 +97,8 @@ ACTION_LABELS: dict[str, Any] = {
     "feedback.detailed": _("Заявитель дополнил оценку ответа"),
     "feedback.reviewed": _("Руководитель рассмотрел оценку заявителя"),
     "appeal.access_code_issued": _("Выдан новый код доступа"),
+    "appeal.kind_changed": _("Изменён вид обращения"),
+    "appeal.question_added": _("Добавлен вопрос"),
 }
 
 
@@ -140,8 +144,11 @@ EXTRA_FIELD_LABELS = {
     "mark": _("оценка"),
     "sent": _("направлен"),
     # The entry of paper, redirected and collective appeals (issue 10 item 5).
-    "source": _("переадресовано"),
+    "redirected_from": _("переадресовано"),
     "coauthors": _("соавторов"),
+    # A step taken on a suggestion (issue 12 item 5).
+    "question": _("вопрос"),
+    "source": _("основание действия"),
 }
 
 CHECK_NAMES = {
@@ -188,6 +195,8 @@ def _value_label(name: str, value: Any) -> str:
         return " | ".join(_question_note(row) for row in value if isinstance(row, dict))
     if name == "resolved":
         return str(RESOLVED_NAMES.get(value, value))
+    if name == "kind":
+        return str(dict(AppealKind.choices).get(value, value))
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
@@ -992,6 +1001,7 @@ class AppealAdmin(admin.ModelAdmin):
                 for step in steps
             ],
             "show_save": False,
+            "extra_panels": collect_panels(Appeal, appeal=appeal, request=request, place="page"),
         }
 
     @staticmethod

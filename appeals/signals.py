@@ -15,3 +15,14 @@ answer_signed = Signal()
 # made only at signing (a code) shown blank, so that the head's preview is the
 # letter that will go.
 answer_previewed = Signal()
+
+# Sent by the appeal's admin page (place="page") and by the registration
+# step's form (place="registration") with `appeal` and `request`. A receiver
+# may return HTML (a SafeString): a panel the page shows (suggestions: the
+# same author, similar appeals, the art. 11 flags). The core imports none.
+appeal_panels = Signal()
+
+
+def collect_panels(sender: object, **kwargs: object) -> list[str]:
+    """The non-empty panels the receivers of appeal_panels return, in the order they answered."""
+    return [str(panel) for _receiver, panel in appeal_panels.send(sender=sender, **kwargs) if panel]

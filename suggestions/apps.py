@@ -7,3 +7,6 @@ class SuggestionsConfig(AppConfig):
 
     name = "suggestions"
     verbose_name = _("Подсказки регистратору")
+
+    def ready(self) -> None:
+        from suggestions import receivers  # noqa: F401  (connects the receivers)

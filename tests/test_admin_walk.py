@@ -62,6 +62,7 @@ from outbox.models import OutgoingMessage
 from postal import services as postal_services
 from postal.models import Batch, MailClassDefault
 from reports.models import PublicReview
+from suggestions.models import Proposal, ScreeningWord
 from tests.factories import make_pdf, upload
 from tests.postal.conftest import make_letter
 from tests.roles import Roles, external_body, make_appeal
@@ -271,6 +272,28 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
         "action:reset_to_shipped":    row(403,    403,      403,      403,   403,  RAN,          403),
     },
     # The quarterly public review: the head writes it, the administrator publishes it (issue 11 item 5).
+    # The suggestions' decisions (issue 12): read-only, scoped as the appeals are, every page of one
+    # logged (an art. 11 flag quotes the citizen's words); the accuracy above the list is an aggregate,
+    # so the administrator, who sees no appeal, reads it on an empty list. Decisions are POSTs only.
+    "suggestions.Proposal": {
+        "changelist":                 row(200,    200,      200,      200,   403,  200,          403),
+        "add":                        every(403),
+        "change":                     row(LOGGED, 404,      LOGGED,   LOGGED, 403, 404,          403),
+        "history":                    row(LOGGED, 404,      LOGGED,   LOGGED, 404, 404,          404),
+        "delete":                     every(403),
+        "url:suggestions_proposal_accept": every(405),
+        "url:suggestions_proposal_reject": every(405),
+        "action:delete_selected":     row(200,    200,      200,      200,   403,  200,          403),
+    },
+    # The administrator's word list for the art. 11 part 3 flags.
+    "suggestions.ScreeningWord": {
+        "changelist":                 row(403,    403,      403,      403,   403,  200,          403),
+        "add":                        row(403,    403,      403,      403,   403,  200,          403),
+        "change":                     row(403,    403,      403,      403,   403,  200,          403),
+        "history":                    row(403,    403,      403,      403,   403,  200,          403),
+        "delete":                     row(403,    403,      403,      403,   403,  200,          403),
+        "action:delete_selected":     row(403,    403,      403,      403,   403,  RAN,          403),
+    },
     "reports.PublicReview": {
         "changelist":                 row(403,    403,      403,      200,   403,  200,          403),
         "add":                        row(403,    403,      403,      200,   403,  403,          403),
@@ -479,6 +502,12 @@ def objects_of_b(world: WorldB) -> dict[str, Model]:
         "postal.Batch": world.batch,
         "postal.MailClassDefault": MailClassDefault.objects.get(kind="answer"),
         "reports.PublicReview": PublicReview.objects.get_or_create(year=2025, quarter=4)[0],
+        "suggestions.Proposal": Proposal.objects.get_or_create(
+            appeal=world.appeal, kind="art11", value="part2",
+            # Decided: the appeal's page recomputes its suggestions and drops a pending one no longer found.
+            defaults={"reasons": ["обжалуется судебное решение: «не согласен с решением суда»"],
+                      "status": "rejected"})[0],
+        "suggestions.ScreeningWord": ScreeningWord.objects.get(text="идиот"),
     }
 
 
@@ -500,6 +529,7 @@ def url_arguments(world: WorldB, obj: Model) -> dict[str, Any]:
         "batch_id": world.batch.pk,
         "fmt": "csv",
         "step": "dispatch",
+        "proposal_id": obj.pk,
     }
 
 

@@ -35,6 +35,7 @@ from appeals.models import (
     AnswerFile,
     Appeal,
     AppealEvent,
+    AppealKind,
     AppealQuestion,
     Art11Case,
     Channel,
@@ -273,7 +274,7 @@ def enter_appeal(user, *, channel: str, received_at: datetime, topic: Topic, dat
             "attachment_count": appeal.attachment_count,
         }
         if appeal.source_body is not None:
-            after["source"] = appeal.source_citation
+            after["redirected_from"] = appeal.source_citation
         for name in ("sheets", "enclosures", "enclosure_sheets"):
             if getattr(appeal, name) is not None:
                 after[name] = getattr(appeal, name)
@@ -361,8 +362,12 @@ def set_complaint_subject(appeal: Appeal, user, *, body: ExternalBody | None = N
     return appeal
 
 
-def link_appeals(appeal: Appeal, user, *, others: Sequence[Appeal], comment: str = "") -> Appeal:
-    """Link a repeated appeal to the earlier ones of the same author on the same question."""
+def link_appeals(appeal: Appeal, user, *, others: Sequence[Appeal], comment: str = "", source: str = "") -> Appeal:
+    """Link a repeated appeal to the earlier ones of the same author on the same question.
+
+    `source` says what the step followed, when not the official's own
+    reading («по подсказке»): kept in the history entry.
+    """
     _require(user, "link_appeals")
     others = [other for other in others if other.pk != appeal.pk]
     if not others:
@@ -373,8 +378,41 @@ def link_appeals(appeal: Appeal, user, *, others: Sequence[Appeal], comment: str
         appeal.linked_appeals.add(*others)
         after = sorted(appeal.linked_appeals.values_list("number", flat=True))
         record(appeal, "appeal.linked", user=user, comment=comment,
-               before={"linked_appeals": before}, after={"linked_appeals": after})
+               before={"linked_appeals": before}, after={"linked_appeals": after, **_source(source)})
     return appeal
+
+
+def _source(source: str) -> dict[str, str]:
+    return {"source": source} if source else {}
+
+
+def change_kind(appeal: Appeal, user, *, kind: str, comment: str = "", source: str = "") -> Appeal:
+    """Set the kind of the appeal (первичное, повторное, многократное: DESIGN.md section 6)."""
+    _require(user, "register_appeal")
+    if kind not in AppealKind.values:
+        raise AppealError(_("Неизвестный вид обращения."))
+    with transaction.atomic():
+        appeal = _lock(appeal, user)
+        _require_state(appeal, OPEN, _("изменить вид обращения"))
+        if appeal.kind == kind:
+            raise AppealError(_("Обращение уже имеет этот вид."))
+        _change(appeal, "appeal.kind_changed", user=user, comment=comment, note=_source(source), kind=kind)
+    return appeal
+
+
+def add_question(appeal: Appeal, user, *, topic: Topic, comment: str = "", source: str = "") -> AppealQuestion:
+    """Add a question of the classifier to the appeal (before or after registration, while it is considered)."""
+    _require(user, "register_appeal")
+    with transaction.atomic():
+        appeal = _lock(appeal, user)
+        _require_state(appeal, [Status.RECEIVED, Status.REGISTERED, Status.IN_WORK], _("добавить вопрос"))
+        if AppealQuestion.objects.filter(appeal=appeal, topic=topic).exists():
+            raise AppealError(_("Этот вопрос уже учтён в обращении."))
+        question = AppealQuestion.objects.create(appeal=appeal, topic=topic, topic_code=topic.code,
+                                                 topic_title=topic.title)
+        record(appeal, "appeal.question_added", user=user, comment=comment,
+               after={"question": f"{topic.code} {topic.title}", **_source(source)})
+    return question
 
 
 # --- decisions within 7 days ------------------------------------------------------
@@ -448,7 +486,8 @@ def _check_recipient_body(appeal: Appeal, body: ExternalBody) -> None:
 
 
 def decide_art11(appeal: Appeal, user, *, case: str, comment: str, published_url: str = "",
-                 forward_to: ExternalBody | None = None, notify: bool = True, part1_reason: str = "") -> Appeal:
+                 forward_to: ExternalBody | None = None, notify: bool = True, part1_reason: str = "",
+                 source: str = "") -> Appeal:
     """Leave the appeal without an answer on the merits on an article 11 ground, with its notice.
 
     `notify` matters only for part 4: the notice goes when the name and the
@@ -484,6 +523,7 @@ def decide_art11(appeal: Appeal, user, *, case: str, comment: str, published_url
                                     "принимается, только если их нет или если указанное не является настоящей "
                                     "фамилией или адресом. Укажите, почему."))
             note = {"part1_missing": [str(item) for item in missing], "part1_reason": part1_reason.strip()}
+        note.update(_source(source))
         _set_results(appeal, QuestionResult.NO_ANSWER)
         _close(appeal, Status.NO_ANSWER, f"appeal.art11.{case}", user=user, comment=comment, note=note,
                art11_case=case)

@@ -29,6 +29,7 @@ from appeals.forms import ADD_COAUTHOR, coauthor_rows_from
 from appeals.models import AccessLogEntry, Answer, AnswerFile, Appeal, Attachment
 from appeals.services import access, handling
 from appeals.services.intake import AppealError
+from appeals.signals import collect_panels
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Runner = Callable[[Appeal, Any, Any], str]
+
+# The steps whose form shows the panels of the capabilities beside the core
+# (appeals.signals.appeal_panels): the registrar decides there.
+REGISTRATION_STEPS = {"register", "register_assign"}
 
 
 @dataclass(frozen=True)
@@ -280,6 +285,8 @@ def step_view(model_admin: ModelAdmin, request: HttpRequest, appeal_id: int, cod
         "form": form,
         "answer": Answer.objects.filter(appeal=appeal).first(),
         "media": model_admin.media + form.media,
+        "extra_panels": collect_panels(Appeal, appeal=appeal, request=request, place="registration")
+        if code in REGISTRATION_STEPS else [],
     }
     return TemplateResponse(request, "admin/appeals/appeal/step_form.html", context)
 

@@ -421,9 +421,13 @@ def test_the_list_of_30_appeals_takes_a_fixed_number_of_queries(client, roles, d
 def test_the_appeal_page_takes_a_fixed_number_of_queries(client, roles, django_assert_max_num_queries):
     appeal = roles.appeal("answered")
     client.force_login(roles.executor_a)
-    with django_assert_max_num_queries(35):
+    # The suggestions' panel (issue 12) computes them on the first view of an appeal whose intake task
+    # has not run (here: never queued), about 13 queries more; later views read them.
+    with django_assert_max_num_queries(50):
         response = client.get(page_url(appeal))
     assert response.status_code == 200
+    with django_assert_max_num_queries(40):
+        assert client.get(page_url(appeal)).status_code == 200
 
 
 def test_the_history_reads_in_russian(client, roles):
@@ -505,7 +509,9 @@ def test_the_appeal_page_shows_the_same_citizens_earlier_appeals(client, roles):
     appeal = make_appeal()
     client.force_login(roles.registrar)
     page = client.get(page_url(appeal)).content.decode()
-    assert "Прежние обращения этого заявителя" in page
+    assert "Прежние обращения этого заявителя (не связаны)" in page
+    # This list, not the suggestions' panel above it (where the stranger's identical text is a similar appeal).
+    page = page.split("Прежние обращения этого заявителя (не связаны)", 1)[1]
     assert earlier.number in page and by_email.number in page  # the same name; the same e-mail
     assert stranger.number not in page  # another Иванова with another address
 

@@ -91,7 +91,7 @@ def test_a_redirected_appeal_keeps_the_body_and_its_letter_and_the_terms_count_f
     assert appeal.answer_due == deadlines.compute_due(registered_here, deadlines.ANSWER, calendar, rule).due
     assert appeal.answer_due > appeal.source_date + timedelta(days=30)
     entered = AppealEvent.objects.get(appeal=appeal, action="appeal.entered")
-    assert entered.after["source"] == appeal.source_citation
+    assert entered.after["redirected_from"] == appeal.source_citation
     assert (entered.after["sheets"], entered.after["enclosures"], entered.after["enclosure_sheets"]) == (3, 2, 5)
     # The appeal's page shows the citation and the sheets.
     page = client.get(reverse("admin:appeals_appeal_change", args=[appeal.pk])).content.decode()

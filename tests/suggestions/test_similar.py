@@ -1,0 +1,80 @@
+"""Similar appeals (issue 12, item 2): Russian stemming on PostgreSQL, the fallback on SQLite, the user's scope."""
+
+from __future__ import annotations
+
+import pytest
+
+from appeals.services import access
+from suggestions import similar
+from tests import roles as role_fixtures
+from tests.roles import Roles, make_appeal
+
+roles = role_fixtures.roles
+pytestmark = pytest.mark.django_db
+
+DORMITORY = "Прошу предоставить место в общежитии на время летней сессии, я живу в другом городе."
+OTHERS = [
+    "Прошу разъяснить порядок перевода на бюджетное место в магистратуре.",
+    "Не начислена стипендия за март, прошу проверить ведомость.",
+    "Прошу выдать справку об обучении для военкомата.",
+]
+
+
+def numbers(rows: list[similar.SimilarAppeal]) -> list[str]:
+    return [row.appeal.number for row in rows]
+
+
+def similar_to(appeal, **kwargs):
+    """The search as the intake task runs it: every appeal's text vector stored first."""
+    similar.index_text(list(similar.Appeal.objects.values_list("pk", flat=True)))
+    return similar.similar_appeals(appeal, **kwargs)
+
+
+def test_russian_stemming_finds_the_other_word_form(require_postgres) -> None:
+    dormitory = make_appeal(text="В общежитие номер 2 не подают горячую воду, комендант не отвечает.")
+    for text in OTHERS:
+        make_appeal(text=text)
+    appeal = make_appeal(text="Прошу разобраться: в общежитии нет горячей воды уже неделю.")
+    found = similar_to(appeal)
+    assert numbers(found)[:1] == [dormitory.number]
+    assert appeal.number not in numbers(found)
+
+
+def test_the_rarest_words_decide_and_common_ones_do_not(require_postgres) -> None:
+    close = make_appeal(text="Прошу компенсировать проезд на конференцию в Казани, доклад принят.")
+    for text in OTHERS * 3:
+        make_appeal(text=text)
+    appeal = make_appeal(text="Прошу оплатить проезд до Казани: мой доклад принят на конференцию.")
+    assert numbers(similar_to(appeal))[0] == close.number
+
+
+def test_the_query_is_bounded() -> None:
+    shares = {"прош": 0.9, "общежит": 0.05, "вод": 0.1, "горяч": 0.02}
+    conjunction, chosen = similar.choose_query(["прош", "общежит", "вод", "горяч", "коменд"], 1_000_000, shares)
+    # No word rare enough for a cheap AND (GIN reads long lists): the OR of the rarest three alone.
+    assert similar.candidate_queries(conjunction, chosen, shares, 0.01) == [(["коменд", "горяч", "общежит"], "|")]
+    # A rare word («коменд» in 0.1 %): its ANDs first, then the OR.
+    searches = similar.candidate_queries(conjunction, chosen, shares, 0.001)
+    assert searches[0] == (["коменд", "горяч", "общежит"], "&") and searches[-1][1] == "|"
+    assert all("коменд" in lexemes for lexemes, operator in searches if operator == "&")
+    assert "прош" not in chosen  # in most appeals: says nothing
+    assert chosen[0] == "коменд"  # not among the frequent ones: the rarest
+    # 1M x 0.01 (half the rarest frequent one) x 0.02 = 200 still more than the 60 candidates; x 0.05 = 10.
+    assert conjunction == ["коменд", "горяч", "общежит"]
+
+
+def test_within_the_users_scope_only(roles: Roles) -> None:
+    in_b = roles.appeal("in_work", department=roles.department_b, text=DORMITORY)
+    in_a = roles.appeal("in_work", department=roles.department_a, text=DORMITORY)
+    appeal = roles.appeal("in_work", text="Нужно место в общежитии на время сессии.")
+    found = numbers(similar_to(appeal, queryset=access.visible_appeals(roles.executor_a)))
+    assert in_a.number in found and in_b.number not in found
+
+
+def test_the_fallback_compares_words() -> None:
+    dormitory = make_appeal(text=DORMITORY)
+    for text in OTHERS:
+        make_appeal(text=text)
+    appeal = make_appeal(text="Нужно общежитие на время сессии")
+    found = similar._fallback(appeal, similar.Appeal.objects.exclude(pk=appeal.pk), 10)
+    assert numbers(found)[0] == dormitory.number
