@@ -29,6 +29,8 @@ from sklearn.preprocessing import normalize
 
 # A run of more than 40 word characters (a pasted link, a number run) is cut into pieces.
 WORD = re.compile(r"\w{1,40}")
+# Fewer texts than this are hashed n-gram by n-gram; more go through the vocabulary.
+FEW = 64
 
 
 class WordGramHasher:
@@ -69,6 +71,19 @@ class WordGramHasher:
         return found
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """One row per text; the same numbers whichever way they are counted."""
+        counts = self._count_few(texts) if len(texts) < FEW else self._count_many(texts)
+        counts.data = np.log1p(counts.data)
+        return normalize(counts, copy=False)
+
+    def _count_few(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Hash every n-gram of the texts: for the one text of a suggestion, no vocabulary grows."""
+        return sp.csr_matrix(
+            self._hasher.transform([[g for word in self.words(text) for g in self.grams(word)] for text in texts]),
+            dtype=np.float64,
+        )
+
+    def _count_many(self, texts: Sequence[str]) -> sp.csr_matrix:
         if len(self._vocabulary) > self.vocabulary_size:
             # The rare words of a long run: start again rather than grow without bound.
             self._forget()
@@ -87,6 +102,4 @@ class WordGramHasher:
             (np.ones(len(ids), dtype=np.float64), np.asarray(ids, dtype=np.int64), indptr),
             shape=(len(documents), len(vocabulary)),
         )
-        matrix = sp.csr_matrix(counts @ self._grams)
-        matrix.data = np.log1p(matrix.data)
-        return normalize(matrix, copy=False)
+        return sp.csr_matrix(counts @ self._grams)

@@ -29,10 +29,15 @@ class TopicModel:
     vectorizer: WordGramHasher
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # features x topics, dense: a few megabytes, and a text's scores are one
+        # sparse-by-dense product with no conversion per call.
+        self._weights = np.ascontiguousarray(self.coef.T.toarray(), dtype=np.float64)
+
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """One row per text: each topic's probability (one-vs-rest logistic scores, normalised)."""
         features = self.vectorizer.transform(texts)
-        scores = np.asarray((features @ self.coef.T).todense()) + self.intercept
+        scores = np.asarray(features @ self._weights) + self.intercept
         probs = 1.0 / (1.0 + np.exp(-scores))
         if self.coef.shape[0] == 1:  # scikit-learn keeps one score for two classes
             probs = np.hstack([1 - probs, probs])

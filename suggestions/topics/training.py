@@ -136,13 +136,14 @@ def fit(read: Any, *, codes: list[str], counts: dict[str, int] | None = None) ->
         log.info("topic model: pass %d of %d, %d examples so far", number + 1, passes, trained)
     if not trained:
         raise NotEnoughAppeals(counts or {}, 1)
+    coef = sp.csr_matrix(classifier.coef_)
+    coef.eliminate_zeros()
     model = TopicModel(
         codes=[str(c) for c in classifier.classes_],
-        coef=sp.csr_matrix(classifier.coef_),
+        coef=coef,
         intercept=np.asarray(classifier.intercept_, dtype=np.float64),
         vectorizer=vectorizer,
     )
-    model.coef.eliminate_zeros()
     top1, top3 = accuracy(model, [(s.text, s.code) for s in holdout[:HOLDOUT_MAX]])
     model.meta = {
         "trained_at": timezone.now().isoformat(),

@@ -213,3 +213,16 @@ def test_beat_runs_the_retraining_and_the_worker_imports_its_module(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["suggestions-retrain-topics"]
     assert entry["task"] == retrain_topic_model.name
     assert "suggestions.topics.tasks" in app.conf.imports
+
+
+def test_a_text_counts_the_same_alone_and_in_a_training_chunk():
+    from suggestions.topics.features import FEW, WordGramHasher
+
+    rng = random.Random(3)
+    texts = [DORMITORY, "Ёлки-палки, общежитие!", ""] + [generated_text(rng, CODES[i % 7]) for i in range(FEW)]
+    vectorizer = WordGramHasher()
+    together = vectorizer.transform(texts)
+    assert together.shape[0] >= FEW  # the vocabulary's way
+    for row, text in enumerate(texts[:5]):
+        alone = vectorizer.transform([text])  # hashed n-gram by n-gram
+        assert (abs(alone - together[row]) > 1e-12).nnz == 0, text
