@@ -226,3 +226,16 @@ def test_a_text_counts_the_same_alone_and_in_a_training_chunk():
     for row, text in enumerate(texts[:5]):
         alone = vectorizer.transform([text])  # hashed n-gram by n-gram
         assert (abs(alone - together[row]) > 1e-12).nnz == 0, text
+
+
+def test_a_topic_the_form_no_longer_offers_is_not_suggested(settings, small_model):
+    # The rest of the probability is spread thin: let every confidence through to see the ranking.
+    settings.TOPICS_MIN_CONFIDENCE_PERCENT = 0
+    install(small_model)
+    assert topics.suggest(DORMITORY)[0][0] == "0000.0000.0000.0527"
+    Topic.objects.filter(code="0000.0000.0000.0527").update(is_offered=False)
+    service.loaded.forget()
+
+    suggestions = topics.suggest(DORMITORY)
+
+    assert len(suggestions) == 3 and "0000.0000.0000.0527" not in [code for code, _ in suggestions]
