@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import zipfile
 
 from django.conf import settings
 
@@ -59,7 +60,7 @@ class _Loaded:
         if version != self.version:
             try:
                 self.model = store.load_model(version) if version else None
-            except (OSError, ValueError, KeyError) as exc:
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
                 # A pointer to a version that cannot be read: suggest nothing
                 # rather than fail the registrar's page.
                 log.error("topic model %s cannot be loaded: %s", version, exc)

@@ -60,6 +60,8 @@ def read_pointer() -> dict[str, Any]:
             pointer = json.loads(fh.read().decode("utf-8"))
     except FileNotFoundError:
         return {"version": None, "reason": "never trained"}
+    except ValueError:  # a damaged file: not JSON, not UTF-8
+        return {"version": None, "reason": "unreadable pointer"}
     return pointer if isinstance(pointer, dict) else {"version": None, "reason": "unreadable pointer"}
 
 

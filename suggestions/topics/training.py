@@ -21,10 +21,9 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -111,7 +110,7 @@ def train_from_database() -> TopicModel:
     return fit(lambda: database_samples(topics), codes=sorted(counts), counts=counts)
 
 
-def fit(read: Any, *, codes: list[str], counts: dict[str, int] | None = None) -> TopicModel:
+def fit(read: Callable[[], Iterable[Sample]], *, codes: list[str], counts: dict[str, int] | None = None) -> TopicModel:
     """Fit on the samples `read()` yields (called once per pass); hold every HOLDOUT_EVERY-th out."""
     from sklearn.linear_model import SGDClassifier  # only training needs scikit-learn
 

@@ -239,3 +239,19 @@ def test_a_topic_the_form_no_longer_offers_is_not_suggested(settings, small_mode
     suggestions = topics.suggest(DORMITORY)
 
     assert len(suggestions) == 3 and "0000.0000.0000.0527" not in [code for code, _ in suggestions]
+
+
+def test_a_damaged_pointer_or_version_suggests_nothing(small_model):
+    from django.core.files.base import ContentFile
+
+    version = install(small_model)
+    store.storage().delete(store.version_path(version))
+    store.storage().save(store.version_path(version), ContentFile(b"not a zip"))
+    service.loaded.forget()
+    assert topics.suggest(DORMITORY) == []
+
+    store.storage().delete(store.POINTER)
+    store.storage().save(store.POINTER, ContentFile(b"\xff{"))
+    service.loaded.forget()
+    assert store.read_pointer()["version"] is None
+    assert topics.suggest(DORMITORY) == []
