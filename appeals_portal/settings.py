@@ -327,6 +327,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Task modules that autodiscovery (<app>.tasks) does not find.
+CELERY_IMPORTS = ["suggestions.topics.tasks"]
 CELERY_BEAT_SCHEDULE = {
     # Every 30 s: a dead worker's letters go out again 60-90 s after their
     # claim (outbox.services.CLAIM_TIMEOUT is 60 s).
@@ -441,6 +443,29 @@ FEEDBACK_EXPIRE_DAYS = env_int("FEEDBACK_EXPIRE_DAYS", 30)
 FEEDBACK_CODE_ATTEMPTS = env_int("FEEDBACK_CODE_ATTEMPTS", 5)
 # Link and code attempts per client IP address (django-ratelimit rate).
 FEEDBACK_RATE = env_str("FEEDBACK_RATE", "20/h")
+
+# --- Topic suggestion (suggestions.topics, issue 12) -------------------------
+# No suggestion until every topic the form offers has at least this many
+# registered appeals in the training window: a model that has seen a topic a
+# handful of times guesses it badly, and one that never saw it never suggests it.
+TOPICS_MIN_APPEALS_PER_TOPIC = env_int("TOPICS_MIN_APPEALS_PER_TOPIC", 30)
+# Nothing is suggested when the best topic's confidence is below this (percent).
+TOPICS_MIN_CONFIDENCE_PERCENT = env_int("TOPICS_MIN_CONFIDENCE_PERCENT", 40)
+if not 0 <= TOPICS_MIN_CONFIDENCE_PERCENT <= 100:
+    raise ImproperlyConfigured("TOPICS_MIN_CONFIDENCE_PERCENT must be between 0 and 100.")
+# The model learns from the appeals registered in the last N years.
+TOPICS_TRAINING_YEARS = env_int("TOPICS_TRAINING_YEARS", 3)
+# Retraining: every night at this hour (Moscow time, CELERY_TIMEZONE).
+TOPICS_RETRAIN_HOUR = env_int("TOPICS_RETRAIN_HOUR", 3)
+# Trained versions kept in the storage (the current one is always kept).
+TOPICS_KEEP_VERSIONS = env_int("TOPICS_KEEP_VERSIONS", 3)
+# Each process looks for a newer version at most this often (seconds).
+TOPICS_RELOAD_SECONDS = env_int("TOPICS_RELOAD_SECONDS", 60)
+# The storage (a key of STORAGES) that holds the versions: private, shared by all hosts.
+TOPICS_STORAGE = env_str("TOPICS_STORAGE", "default")
+CELERY_BEAT_SCHEDULE["suggestions-retrain-topics"] = {
+    "task": "suggestions.topics.tasks.retrain_topic_model", "schedule": crontab(hour=TOPICS_RETRAIN_HOUR, minute=20),
+}
 
 # --- Logging: one line per event on stdout, key=value, easy to grep --------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
