@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Iterable
@@ -28,7 +27,7 @@ from appeals.models import Appeal, AppealKind, Art11Case
 from appeals.services import access, handling
 from appeals.services.intake import AppealError
 from classifiers.models import Topic
-from suggestions import art11, authors, similar
+from suggestions import art11, authors, similar, topics
 from suggestions.models import Proposal, ProposalKind, SuggestionState
 
 logger = logging.getLogger(__name__)
@@ -54,15 +53,11 @@ class Candidate:
 def topic_suggestions(text: str) -> list[tuple[str, float]]:
     """The topic model's top answers for the text (suggestions.topics), or none.
 
-    The model lives in its own package; without it (ImportError), without a
-    trained model or with a low confidence, it answers nothing.
+    Without a trained model, while some topic has too few registered appeals,
+    or with a low confidence, the model answers nothing.
     """
     try:
-        topics: Any = importlib.import_module("suggestions.topics")
-    except ImportError:
-        return []
-    try:
-        return [(str(code), float(confidence)) for code, confidence in (topics.suggest(text) or [])][:TOPICS_SHOWN]
+        return [(str(code), float(confidence)) for code, confidence in topics.suggest(text)][:TOPICS_SHOWN]
     except Exception:  # the model is a help: its failure must not stop the registrar's page
         logger.exception("topic suggestion failed")
         return []

@@ -255,3 +255,14 @@ def test_a_damaged_pointer_or_version_suggests_nothing(small_model):
     service.loaded.forget()
     assert store.read_pointer()["version"] is None
     assert topics.suggest(DORMITORY) == []
+
+
+def test_the_registrars_proposals_take_the_trained_models_topics(small_model):
+    from suggestions import services as proposals
+
+    text = generated_text(random.Random(3), CODES[0])
+    assert proposals.topic_suggestions(text) == []  # cold start: no model stored yet
+    install(small_model)
+    expected = topics.suggest(text)
+    assert expected and expected[0][0] == CODES[0]
+    assert proposals.topic_suggestions(text) == [(code, pytest.approx(confidence)) for code, confidence in expected]
