@@ -42,6 +42,8 @@ QUERIES = {
                              "executor_id = 3) AND surname_key LIKE 'ИВАН%' ORDER BY {order} LIMIT 100",
     "surname_count": "SELECT COUNT(*) FROM (SELECT id FROM appeals_appeal WHERE surname_key LIKE 'ИВАН%' "
                      "LIMIT 10001) s",
+    "surname_count_executor": "SELECT COUNT(*) FROM (SELECT id FROM appeals_appeal WHERE (department_id IN (1) OR "
+                              "executor_id = 3) AND surname_key LIKE 'ИВАН%' LIMIT 10001) s",
     # The appeal page's «earlier appeals of the same citizen» for the commonest full name of the data.
     "earlier_appeals": "SELECT id, number, received_at, status FROM appeals_appeal WHERE ((surname_key = 'ИВАНОВА' "
                        "AND UPPER(first_name::text) = UPPER('Татьяна') AND UPPER(patronymic::text) = "

@@ -8,7 +8,10 @@ from django.db import migrations, models
 # in byte order, then the newest first (AppealAdmin.get_ordering). With the
 # columns COLLATE "C" the index serves both the prefix (a range of it) and
 # that order, so a page of a common surname reads fifty index entries, not
-# twelve thousand rows to sort. PostgreSQL only: SQLite has no "C" collation
+# twelve thousand rows to sort. The included department and executor let an
+# executor's capped count of the matches (their department's or their own)
+# be an index-only scan instead of a bitmap of their whole department and a
+# heap visit per match (494 -> 7-17 ms at 1M). PostgreSQL only: SQLite has no "C" collation
 # (there the search sorts, development databases are small).
 SURNAME_ORDER_INDEX = "appeal_surname_order_idx"
 
@@ -17,7 +20,8 @@ def create_surname_order_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS {SURNAME_ORDER_INDEX} ON appeals_appeal "
-            '((surname_key COLLATE "C"), (first_name COLLATE "C"), received_at DESC, id DESC)'
+            '((surname_key COLLATE "C"), (first_name COLLATE "C"), received_at DESC, id DESC) '
+            "INCLUDE (department_id, executor_id)"
         )
 
 
