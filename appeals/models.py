@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.core.signals import setting_changed
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
@@ -343,6 +345,11 @@ class Appeal(Applicant):
             ),
             # The same citizen's earlier appeals (worklists.earlier_appeals_of_author).
             models.Index(fields=["email"], name="appeal_email_idx"),
+            # ... by the full name as authorship.same_author compares it: only
+            # the namesakes of the whole name are read, not of the surname.
+            models.Index(F("surname_key"), Upper("first_name"), Upper("patronymic"), name="appeal_author_name_idx"),
+            # The admin's surname search, in its order, is appeal_surname_order_idx:
+            # PostgreSQL only (COLLATE "C"), created by migration 0020_headroom_indexes.
             # The 7-day decision filter and the front-page flags.
             models.Index(fields=["status", "registered_at"], name="appeal_status_reg_idx"),
             models.Index(fields=["executor", "next_due"], name="appeal_executor_due_idx"),

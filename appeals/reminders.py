@@ -11,7 +11,10 @@ idempotent:
 
 Memory stays flat in the number of appeals: open appeals are read by primary
 key in batches, only the columns needed, through the partial index
-appeal_open_due_idx (closed_at IS NULL, next_due).
+appeal_open_due_idx (closed_at IS NULL, next_due). The time follows the
+batches, not the letters: a batch is a few queries (its appeals under lock,
+the reminders already sent, one insert of the claims, one of the letters),
+and each letter is rendered where it is delivered, by the outbox's task.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from appeals.models import Appeal, Department, Reminder
 from appeals.services import worklists
 from classifiers.models import Institution
 from outbox.models import OutgoingMessage
-from outbox.services import queue_email, queue_rendered_email, render_email
+from outbox.services import DeferredEmail, queue_deferred_emails, queue_rendered_email, render_email
 
 logger = logging.getLogger(__name__)
 
@@ -185,78 +188,68 @@ def _remind(kind: str, due: Q, recipients: Recipients, today: date, context: dic
     sent = 0
     last_pk = 0
     while True:
-        # closed_at IS NULL plus a condition on next_due: appeal_open_due_idx.
-        batch = list(
-            worklists.open_appeals().filter(due, pk__gt=last_pk).order_by("pk").only(*APPEAL_FIELDS)[:BATCH]
-        )
-        if not batch:
-            return sent
-        last_pk = batch[-1].pk
-        recipients.load_executors(batch)
-        # The reminders already sent: a rerun costs one query per batch, not one per appeal.
-        done = set(
-            Reminder.objects.filter(kind=kind, appeal_id__in=[appeal.pk for appeal in batch]).values_list(
-                "appeal_id", "due", "recipient_id"
+        with transaction.atomic():
+            # The batch is read under lock (closed_at IS NULL plus a condition
+            # on next_due: appeal_open_due_idx). A second run at the same time
+            # waits here for this one's claims; an appeal closed or given
+            # another due date meanwhile no longer matches when its lock is
+            # granted (PostgreSQL checks the condition again) and is skipped.
+            batch = list(
+                worklists.open_appeals().filter(due, pk__gt=last_pk).order_by("pk").only(*APPEAL_FIELDS)
+                .select_for_update()[:BATCH]
             )
-        )
-        for appeal in batch:
-            users = [
-                user for user in recipients.for_appeal(appeal)
-                if (appeal.pk, appeal.next_due, user.pk) not in done and _has_address(user, appeal)
-            ]
-            if users:
-                sent += _send_reminders(appeal, kind, users, recipients, today, context)
+            if not batch:
+                return sent
+            last_pk = batch[-1].pk
+            sent += _queue_batch(kind, batch, recipients, today, context)
 
 
-def _send_reminders(
-    appeal: Appeal, kind: str, users: list[User], recipients: Recipients, today: date,
-    context: dict[str, Any],
+def _queue_batch(
+    kind: str, batch: list[Appeal], recipients: Recipients, today: date, context: dict[str, Any]
 ) -> int:
-    with transaction.atomic():
-        # 1. Re-read the appeal under lock: since the batch was read it may
-        #    have been closed or its term moved (then it is not due any more).
-        #    Two runs at once queue here, one behind the other.
-        current = (
-            Appeal.objects.select_for_update()
-            .filter(pk=appeal.pk, closed_at__isnull=True, next_due=appeal.next_due)
-            .only(*APPEAL_FIELDS)
-            .first()
+    """Claim and queue the batch's letters not sent yet: a few queries per batch, whatever its letters.
+
+    Called under the batch's locks: what is not claimed yet is claimed here,
+    in one insert (the unique constraint stays the last guard), and the
+    letters go into the outbox in the same transaction, to be rendered by
+    the delivery task (outbox.services.queue_deferred_emails).
+    """
+    recipients.load_executors(batch)
+    done = set(
+        Reminder.objects.filter(kind=kind, appeal_id__in=[appeal.pk for appeal in batch]).values_list(
+            "appeal_id", "due", "recipient_id"
         )
-        if current is None or current.next_due is None:
-            return 0
-        due = current.next_due
+    )
+    claims: list[Reminder] = []
+    letters: list[DeferredEmail] = []
+    for appeal in batch:
+        users = [
+            user for user in recipients.for_appeal(appeal)
+            if (appeal.pk, appeal.next_due, user.pk) not in done and _has_address(user, appeal)
+        ]
+        if not users or appeal.next_due is None:
+            continue
+        due = appeal.next_due
         appeal_context = {
             **context,
-            "appeal": current,
-            "term": TERM_TITLES[due_term(current)],
+            "appeal": appeal,
+            "term": TERM_TITLES[due_term(appeal)],
             "due": due,
             "days_left": (due - today).days,
             "days_overdue": (today - due).days,
-            "department": recipients.departments.get(current.department_id) if current.department_id else None,
-            "executor": display_name(recipients.executor(current)),
-            "admin_url": admin_url(current.pk),
+            "department": recipients.departments.get(appeal.department_id) if appeal.department_id else None,
+            "executor": display_name(recipients.executor(appeal)),
+            "admin_url": admin_url(appeal.pk),
         }
-        # 2. Claim: under the appeal's lock no other run writes its reminders,
-        #    so what is not claimed yet is claimed here, in one insert; the
-        #    unique constraint stays the last guard.
-        claimed = set(
-            Reminder.objects.filter(appeal=current, kind=kind, due=due).values_list("recipient_id", flat=True)
-        )
-        users = [user for user in users if user.pk not in claimed]
-        Reminder.objects.bulk_create(
-            [Reminder(appeal=current, kind=kind, due=due, recipient=user) for user in users]
-        )
-        # 3. The e-mails go into the outbox in the same transaction.
         for user in users:
-            queue_email(
-                kind=REMINDER_KINDS[kind],
-                to=user.email,
-                template=TEMPLATES[kind],
+            claims.append(Reminder(appeal=appeal, kind=kind, due=due, recipient=user))
+            letters.append(DeferredEmail(
+                kind=REMINDER_KINDS[kind], to=user.email, template=TEMPLATES[kind], appeal=appeal,
                 context={**appeal_context, "recipient": user, "recipient_name": display_name(user)},
-                appeal=current,
-            )
-        sent = len(users)
-    return sent
+            ))
+    Reminder.objects.bulk_create(claims)
+    queue_deferred_emails(letters)
+    return len(letters)
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -34,8 +34,9 @@ RESULTS_DIR = BENCH_DIR / "results"
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 REDIS_HOST = "127.0.0.1"
 REDIS_PORT = 6379
-BROKER_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/5"
-CACHE_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/6"
+# BENCH_BROKER_URL / BENCH_CACHE_URL: other Redis databases, when several people share the machine.
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", f"redis://{REDIS_HOST}:{REDIS_PORT}/5")
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", f"redis://{REDIS_HOST}:{REDIS_PORT}/6")
 
 MB = 1024 * 1024
 

@@ -93,22 +93,22 @@ def fill_outbox(dbname: str) -> bool:
             cur.execute("""
                 INSERT INTO outbox_outgoingmessage (uid, kind, appeal_id, "to", subject, body_text, body_html,
                     redact_after_send, attachment_name, attachment_path, attachment_type, status, attempts,
-                    last_error, created_at, next_attempt_at, claimed_at, sent_at)
+                    last_error, created_at, next_attempt_at, claimed_at, sent_at, template, render_context)
                 SELECT gen_random_uuid(), CASE n WHEN 1 THEN 'appeals.acknowledgement' ELSE 'appeals.answer' END,
                     a.id, coalesce(nullif(a.email, ''), 'post@bench.ru'), 'Обращение ' || a.number,
                     'Текст письма по обращению ' || a.number, '', false, '', '', '', 'sent', 1, '',
                     a.received_at + (n - 1) * interval '20 days', a.received_at + (n - 1) * interval '20 days',
                     a.received_at + (n - 1) * interval '20 days',
-                    a.received_at + (n - 1) * interval '20 days' + interval '2 seconds'
+                    a.received_at + (n - 1) * interval '20 days' + interval '2 seconds', '', '{}'
                 FROM appeals_appeal a CROSS JOIN generate_series(1, 2) n""")
             cur.execute("""
                 INSERT INTO outbox_outgoingmessage (uid, kind, appeal_id, "to", subject, body_text, body_html,
                     redact_after_send, attachment_name, attachment_path, attachment_type, status, attempts,
-                    last_error, created_at, next_attempt_at, claimed_at, sent_at)
+                    last_error, created_at, next_attempt_at, claimed_at, sent_at, template, render_context)
                 SELECT gen_random_uuid(), 'appeals.registered', a.id, 'due@bench.ru', 'Обращение ' || a.number,
                     'Текст', '', false, '', '', '', CASE WHEN a.id % 10 = 0 THEN 'sending' ELSE 'pending' END,
                     1, 'SMTP 451', now() - interval '1 hour', now() - interval '5 minutes',
-                    CASE WHEN a.id % 10 = 0 THEN now() - interval '1 hour' END, NULL
+                    CASE WHEN a.id % 10 = 0 THEN now() - interval '1 hour' END, NULL, '', '{}'
                 FROM (SELECT id, number FROM appeals_appeal ORDER BY id DESC LIMIT 300) a""")
             cur.execute("VACUUM (ANALYZE) outbox_outgoingmessage")
     finally:
@@ -298,6 +298,8 @@ def profile_view(client, url: str, *, explain_over_ms: float = 10.0) -> dict[str
         "explained": [],
     }
     for t, sql in queries[:3]:
+        if not re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE)\b", sql, re.IGNORECASE):
+            continue  # Django also records BEGIN/COMMIT/SAVEPOINT, which have no plan (a slow COMMIT under load)
         if t * 1000 >= explain_over_ms or not out["explained"]:
             e = explain(sql)
             e["sql"] = sql[:600]
@@ -369,6 +371,7 @@ def sweep_child(name: str, runs: int) -> dict[str, Any]:
     once()
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    delivery = render_at_delivery() if name == "reminders" else {}
     queries = sorted(((float(q["time"]), q["sql"]) for q in ctx.captured_queries), reverse=True)
     explained = []
     for _t, sql in queries[:2]:
@@ -385,7 +388,30 @@ def sweep_child(name: str, runs: int) -> dict[str, Any]:
         "queries": len(queries), "sql_ms": round(sum(t for t, _ in queries) * 1000, 1),
         "slowest": [{"ms": round(t * 1000, 1), "sql": sql[:400]} for t, sql in queries[:2]],
         "explained": explained,
+        **delivery,
     }
+
+
+def render_at_delivery() -> dict[str, Any]:
+    """The work the reminders moved to the delivery task: render each queued letter (rolled back)."""
+    from django.db import transaction
+
+    from appeals.reminders import send_due_reminders
+    from outbox import services
+    from outbox.models import OutgoingMessage
+
+    if not hasattr(services, "queue_deferred_emails"):
+        return {}
+    with transaction.atomic():
+        send_due_reminders()
+        letters = list(OutgoingMessage.objects.filter(status="pending").exclude(template=""))
+        t0 = time.perf_counter()
+        for message in letters:
+            services._render_deferred(message)
+        elapsed = time.perf_counter() - t0
+        transaction.set_rollback(True)
+    return {"rendered_at_delivery": len(letters),
+            "render_ms_per_letter": round(elapsed * 1000 / len(letters), 2) if letters else None}
 
 
 def run_sweep(name: str, dbname: str, var_dir: Path, runs: int) -> dict[str, Any]:

@@ -100,6 +100,11 @@ class SatisfactionRequest(models.Model):
             # The head's review list: requests waiting for the head, newest first.
             models.Index(fields=["-answered_at"], name="feedback_request_review_idx",
                          condition=models.Q(needs_review=True, reviewed_at__isnull=True)),
+            # The sweeps do not read asked_at (the keys not asked yet and the
+            # open requests have partial indexes of their own); the admin's
+            # list (newest first, then -id) and the reports' periods do: on
+            # 1M appeals without it the list sorts 850 000 rows.
+            models.Index(fields=["asked_at", "id"], name="feedback_request_asked_idx"),
         ]
 
     def __str__(self) -> str:

@@ -57,6 +57,11 @@ class OutgoingMessage(models.Model):
     attachment_name = models.CharField(_("имя вложения"), max_length=255, blank=True)
     attachment_path = models.CharField(_("файл вложения в хранилище"), max_length=255, blank=True)
     attachment_type = models.CharField(_("тип вложения"), max_length=100, blank=True)
+    # A letter rendered where it is delivered (outbox.services.queue_deferred_emails):
+    # the template and the values it is rendered with; subject and text stay
+    # empty until the delivery renders and stores them, before it sends.
+    template = models.CharField(_("шаблон"), max_length=100, blank=True)
+    render_context = models.JSONField(_("данные шаблона"), default=dict, blank=True)
     status = models.CharField(_("состояние"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("попыток"), default=0)
     last_error = models.TextField(_("последняя ошибка"), blank=True)

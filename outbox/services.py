@@ -19,18 +19,21 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.apps import apps
 from django.conf import settings
 from django.core.files.storage import storages
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from outbox.models import OutgoingMessage
 
@@ -76,6 +79,90 @@ def render_email(template: str, context: dict[str, Any]) -> RenderedEmail:
         subject=" ".join(subject.split()),  # a header is one line
         text=render_to_string(f"{template}.txt", context),
         html=render_to_string(f"{template}.html", context),
+    )
+
+
+# --- letters rendered where they are delivered ------------------------------------------
+# A sweep that queues hundreds of letters (the reminders) only finds what is
+# due and writes one row per letter with the template's name and its values;
+# the delivery task renders the letter, stores its text in the row and sends
+# it. The values are kept as JSON: dates and moments tagged, a model instance
+# as its label and primary key (read again when the letter is rendered), a
+# lazy translation as the text it has in the language of the sweep.
+def pack_context(value: Any) -> Any:
+    """A template context as JSON; unpack_context gives back the same values."""
+    if isinstance(value, models.Model):
+        return {"$model": value._meta.label_lower, "pk": value.pk}
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): pack_context(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [pack_context(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cannot keep {type(value).__name__} in a deferred letter's context")
+
+
+def unpack_context(value: Any) -> Any:
+    if isinstance(value, list):
+        return [unpack_context(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "$model" in value:
+        return apps.get_model(value["$model"])._default_manager.get(pk=value["pk"])
+    if "$datetime" in value:
+        return datetime.fromisoformat(value["$datetime"])
+    if "$date" in value:
+        return date.fromisoformat(value["$date"])
+    return {key: unpack_context(item) for key, item in value.items()}
+
+
+@dataclass(frozen=True)
+class DeferredEmail:
+    """A letter to queue now and render at delivery: templates/<template>.* with this context."""
+
+    kind: str
+    to: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    appeal: Any = None
+
+
+def queue_deferred_emails(letters: Sequence[DeferredEmail]) -> list[OutgoingMessage]:
+    """Write the letters into the outbox in one insert; Celery gets them when the transaction commits.
+
+    Nothing is rendered here: deliver() renders each letter before it sends it.
+    """
+    now = timezone.now()
+    messages = OutgoingMessage.objects.bulk_create([
+        OutgoingMessage(
+            kind=letter.kind, to=letter.to, appeal=letter.appeal, template=letter.template,
+            render_context=pack_context(letter.context), subject="", body_text="", next_attempt_at=now,
+        )
+        for letter in letters
+    ])
+    ids = [message.pk for message in messages]
+    if ids:
+        transaction.on_commit(lambda: _enqueue_all(ids), robust=True)
+    return messages
+
+
+def _enqueue_all(message_ids: list[int]) -> None:
+    for message_id in message_ids:
+        enqueue(message_id)
+
+
+def _render_deferred(message: OutgoingMessage) -> None:
+    """Render a deferred letter and store its text in its row (once: a second attempt sends the same text)."""
+    rendered = render_email(message.template, unpack_context(message.render_context))
+    message.subject, message.body_text, message.body_html = rendered.subject, rendered.text, rendered.html
+    OutgoingMessage.objects.filter(pk=message.pk).update(
+        subject=message.subject, body_text=message.body_text, body_html=message.body_html
     )
 
 
@@ -229,6 +316,12 @@ def _build(message: OutgoingMessage, connection) -> EmailMultiAlternatives:
     return email
 
 
+def _give_up(message: OutgoingMessage, exc: BaseException) -> None:
+    OutgoingMessage.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=Status.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:2000], next_attempt_at=None,
+    )
+
+
 def _hand_back(message: OutgoingMessage, exc: BaseException) -> bool:
     """The send failed: offer the message again later, or give up after MAX_ATTEMPTS."""
     final = message.attempts >= MAX_ATTEMPTS
@@ -270,6 +363,13 @@ def deliver(message_id: int) -> bool:
     if not _claim(message_id):
         return False
     message = OutgoingMessage.objects.get(pk=message_id)
+    if message.template and not message.body_text:
+        try:
+            _render_deferred(message)
+        except Exception as exc:  # a template or its data is broken: another attempt renders the same
+            logger.exception("outbox could not render message=%s template=%s", message_id, message.template)
+            _give_up(message, exc)
+            return False
     # 2. Talk to the SMTP server outside any transaction: it may be slow.
     #    The connection is opened here and closed only after the row is
     #    marked, so nothing (not even QUIT) stands between the server's

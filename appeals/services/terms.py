@@ -9,12 +9,15 @@ results on the appeal so that lists can filter and sort on them.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from time import monotonic
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -37,7 +40,7 @@ _calendar: tuple[float, WorkCalendar] | None = None
 def work_calendar() -> WorkCalendar:
     """The working-day calendar with the administrator's overrides."""
     global _calendar
-    now = time.monotonic()
+    now = monotonic()
     if _calendar is None or now - _calendar[0] > CALENDAR_TTL_SECONDS:
         _calendar = (now, WorkCalendar(dict(CalendarDay.objects.values_list("date", "is_working"))))
     return _calendar[1]
@@ -66,26 +69,36 @@ class AppealTerms:
 
 def appeal_terms(appeal: Appeal) -> AppealTerms:
     """Compute every term of the appeal from its events, with their explanations."""
+    registered = _day(appeal.registered_at) if appeal.registered_at is not None else None
+    return terms_from(_day(appeal.received_at), registered, appeal.extension_days)
+
+
+def terms_from(received: date, registered: date | None, extension_days: int) -> AppealTerms:
+    """The terms of an appeal received and registered on these local days, extended by so many days."""
     calendar, rule = work_calendar(), shift_rule()
-    registration = deadlines.compute_due(_day(appeal.received_at), deadlines.REGISTRATION, calendar, rule)
+    registration = deadlines.compute_due(received, deadlines.REGISTRATION, calendar, rule)
     decision = answer = None
-    if appeal.registered_at is not None:
-        registered = _day(appeal.registered_at)
+    if registered is not None:
         decision = deadlines.compute_due(registered, deadlines.REDIRECT, calendar, rule)
         answer = deadlines.compute_due(registered, deadlines.ANSWER, calendar, rule)
-        if appeal.extension_days:
-            answer = deadlines.extend_due(answer, appeal.extension_days, calendar, rule)
+        if extension_days:
+            answer = deadlines.extend_due(answer, extension_days, calendar, rule)
     return AppealTerms(registration=registration, decision=decision, answer=answer)
 
 
 def next_due(appeal: Appeal, terms: AppealTerms) -> date | None:
     """The nearest date of what the appeal is waiting for now; None once it is closed."""
-    if appeal.closed_at is not None:
+    return _next_due(terms, closed=appeal.closed_at is not None, registered=appeal.registered_at is not None,
+                     decided=appeal.decided_at is not None)
+
+
+def _next_due(terms: AppealTerms, *, closed: bool, registered: bool, decided: bool) -> date | None:
+    if closed:
         return None
-    if appeal.registered_at is None:
+    if not registered:
         return terms.registration.due
     pending = [terms.answer.due] if terms.answer else []
-    if appeal.decided_at is None and terms.decision is not None:
+    if not decided and terms.decision is not None:
         pending.append(terms.decision.due)
     return min(pending) if pending else None
 
@@ -108,30 +121,69 @@ def refresh_terms(appeal: Appeal) -> list[str]:
     return changed
 
 
-def recompute_open_terms(batch: int = 2000) -> int:
+def recompute_open_terms() -> int:
     """Recompute the due dates of every open appeal (after a calendar change); return how many changed.
 
-    Walks the open appeals by primary key in batches, so memory stays flat
-    whatever the table's size; each batch is one short transaction.
+    The terms depend only on the local days of receipt and registration,
+    the extension and whether the 7-day decision is taken, and the open
+    appeals share a few hundred such combinations. One grouped query reads
+    each combination with the dates stored for it; the terms are computed
+    once per combination, and only the groups whose stored dates differ are
+    written, each by one UPDATE that matches the rows still holding exactly
+    those dates (an appeal changed meanwhile by a step of its own keeps what
+    that step stored). Time and memory follow the combinations, not the
+    appeals, and a calendar change writes exactly the appeals it moves.
     """
     reset_calendar()
-    changed_total = 0
-    last_pk = 0
-    fields = ("pk", "received_at", "registered_at", "extension_days", "decided_at", "closed_at", *TERM_FIELDS)
-    while True:
-        rows = list(
-            Appeal.objects.filter(closed_at__isnull=True, pk__gt=last_pk).order_by("pk").only(*fields)[:batch]
+    groups = (
+        Appeal.objects.filter(closed_at__isnull=True)
+        .annotate(
+            received_day=TruncDate("received_at"),
+            registered_day=TruncDate("registered_at"),
+            undecided=ExpressionWrapper(Q(decided_at__isnull=True), output_field=BooleanField()),
         )
-        if not rows:
-            break
-        last_pk = rows[-1].pk
-        dirty = [appeal for appeal in rows if refresh_terms(appeal)]
-        if dirty:
-            with transaction.atomic():
-                Appeal.objects.bulk_update(dirty, TERM_FIELDS)
-        changed_total += len(dirty)
+        .values("received_day", "registered_day", "extension_days", "undecided", *TERM_FIELDS)
+        .annotate(appeals=Count("pk"))
+        .order_by()
+    )
+    changed_total = 0
+    for group in groups.iterator(chunk_size=2000):
+        terms = terms_from(group["received_day"], group["registered_day"], group["extension_days"])
+        values = {
+            "registration_due": terms.registration.due,
+            "decision_due": terms.decision.due if terms.decision else None,
+            "answer_due": terms.answer.due if terms.answer else None,
+            "next_due": _next_due(terms, closed=False, registered=group["registered_day"] is not None,
+                                  decided=not group["undecided"]),
+        }
+        if all(group[name] == value for name, value in values.items()):
+            continue
+        changed_total += _group_rows(group).update(**values)
     logger.info("terms recomputed changed=%s", changed_total)
     return changed_total
+
+
+def _group_rows(group: dict[str, Any]) -> QuerySet[Appeal]:
+    """The open appeals of one combination that still hold the dates read for it."""
+    received_from, received_to = _day_range(group["received_day"])
+    rows = Appeal.objects.filter(
+        closed_at__isnull=True, received_at__gte=received_from, received_at__lt=received_to,
+        extension_days=group["extension_days"], decided_at__isnull=bool(group["undecided"]),
+    )
+    if group["registered_day"] is None:
+        rows = rows.filter(registered_at__isnull=True)
+    else:
+        registered_from, registered_to = _day_range(group["registered_day"])
+        rows = rows.filter(registered_at__gte=registered_from, registered_at__lt=registered_to)
+    stored = {name: group[name] for name in TERM_FIELDS}
+    return rows.filter(**{name if value is not None else f"{name}__isnull": value if value is not None else True
+                          for name, value in stored.items()})
+
+
+def _day_range(day: date) -> tuple[datetime, datetime]:
+    """The moments of a local calendar day: [its midnight, the next midnight)."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from appeals import reminders, tasks
@@ -154,7 +154,8 @@ def test_a_lost_claim_race_sends_nothing(send, executor, department):
     recipients = reminders.Recipients()
     recipients.load_executors([appeal])
     Reminder.objects.create(appeal=appeal, kind=Reminder.Kind.BEFORE, due=appeal.next_due, recipient=executor)
-    sent = reminders._send_reminders(appeal, Reminder.Kind.BEFORE, [executor], recipients, TODAY, {})
+    with transaction.atomic():
+        sent = reminders._queue_batch(Reminder.Kind.BEFORE, [appeal], recipients, TODAY, {})
     assert sent == 0
     assert not OutgoingMessage.objects.exists()
 
@@ -238,8 +239,9 @@ def test_a_rerun_costs_queries_per_batch_not_per_appeal(
     assert send() == 25
     # Roles (3), departments, the institution; per batch of 10: appeals and
     # the reminders already sent, executors once; an empty batch ends each
-    # of the two passes (before and missed).
-    with django_assert_max_num_queries(5 + 3 * 2 + 1 + 2):
+    # of the two passes (before and missed). Each batch is its own
+    # transaction: inside the test's, a savepoint and its release.
+    with django_assert_max_num_queries(5 + 3 * 2 + 1 + 2 + 2 * (3 + 2)):
         assert send() == 0
 
 
@@ -352,3 +354,101 @@ def test_two_workers_at_once_send_each_letter_once(require_postgres):
     assert not errors, errors
     assert OutgoingMessage.objects.filter(to=executor.email).count() == 3
     assert OutgoingMessage.objects.filter(to=head.email, kind=reminders.DIGEST_KIND).count() == 1
+
+
+# --- issue 13: the sweep finds and queues, the delivery renders --------------------------
+
+def _old_letter(appeal: Appeal, kind: str, user: User, term: str, department: Department | None,
+                executor: User | None) -> Any:
+    """The letter as the sweep rendered it before issue 13: the same templates, the same context of objects."""
+    from classifiers.models import Institution
+    from outbox.services import render_email
+
+    def name(person: User | None) -> str:
+        return "" if person is None else (" ".join(p for p in (person.last_name, person.first_name) if p)
+                                          or person.username)
+
+    due = appeal.next_due
+    return render_email(f"emails/reminder_{'due' if kind == Reminder.Kind.BEFORE else 'missed'}", {
+        "institution": Institution.get_current(), "portal_url": settings.PORTAL_BASE_URL,
+        "appeal": appeal, "term": term, "due": due, "days_left": (due - TODAY).days,
+        "days_overdue": (TODAY - due).days, "department": department, "executor": name(executor),
+        "admin_url": f"{settings.PORTAL_BASE_URL}/admin/appeals/appeal/{appeal.pk}/change/",
+        "recipient": user, "recipient_name": name(user),
+    })
+
+
+def test_the_sweep_queues_each_letter_once_and_the_delivery_renders_it_as_before(
+    django_capture_on_commit_callbacks, department, executor, registrar
+):
+    from outbox.tasks import deliver_message
+
+    executor.first_name = "Пётр"
+    executor.save()
+    drafter = make_staff("sidorov", "Исполнитель", departments=[department], first_name="Иван")
+    other = Department.objects.create(name="Отдел кадров", short_name="ОК")
+    lonely = make_staff("kuznetsova", "Исполнитель", departments=[other], first_name="Анна")
+    nameless = make_staff("noaddress", "Исполнитель", email="", departments=[department])
+    answer = "ответ по существу (статья 12 Федерального закона № 59-ФЗ)"
+    decision = ("решение по 7-дневному сроку: переадресация по компетенции (части 3 и 4 статьи 8) или уведомление "
+                "заявителя по частям 2, 4, 4.1 или 5.1 статьи 11 Федерального закона № 59-ФЗ")
+    registration = "регистрация обращения (часть 2 статьи 8 Федерального закона № 59-ФЗ)"
+    soon = make_appeal(executor=executor, department=department, next_due=TODAY + timedelta(days=3))
+    late = make_appeal(executor=executor, department=department, next_due=TODAY - timedelta(days=2))
+    unassigned_in_dept = make_appeal(department=department, next_due=TODAY + timedelta(days=3))
+    other_dept = make_appeal(department=other, next_due=TODAY - timedelta(days=1))
+    unregistered = make_appeal(status=Appeal.Status.RECEIVED, received_at=timezone.now(), registered_at=None,
+                               decided_at=None, next_due=TODAY + timedelta(days=1))
+    undecided = make_appeal(status=Appeal.Status.REGISTERED, decided_at=None, department=other,
+                            decision_due=TODAY - timedelta(days=1), next_due=TODAY - timedelta(days=1))
+    make_appeal(executor=executor, department=department, next_due=TODAY + timedelta(days=5))  # not yet
+    make_appeal(executor=executor, department=department, next_due=TODAY - timedelta(days=30))  # too old
+    make_appeal(executor=nameless, department=department, next_due=TODAY + timedelta(days=4))  # not due
+    make_appeal(executor=executor, department=department, next_due=TODAY + timedelta(days=3),
+                closed_at=timezone.now(), status=Appeal.Status.ANSWERED)
+    before, missed = Reminder.Kind.BEFORE, Reminder.Kind.MISSED
+    expected = {
+        (soon.pk, before, executor.pk): (answer, department, executor),
+        (late.pk, missed, executor.pk): (answer, department, executor),
+        (unassigned_in_dept.pk, before, executor.pk): (answer, department, None),
+        (unassigned_in_dept.pk, before, drafter.pk): (answer, department, None),
+        (other_dept.pk, missed, lonely.pk): (answer, other, None),
+        (unregistered.pk, before, registrar.pk): (registration, None, None),
+        (undecided.pk, missed, lonely.pk): (decision, other, None),
+    }
+    kinds = {before: "staff.reminder_due", missed: "staff.reminder_missed"}
+
+    # Two runs, the letters not delivered yet: each letter queued once.
+    with django_capture_on_commit_callbacks() as queued:
+        assert reminders.send_due_reminders(today=TODAY) == len(expected)
+        assert reminders.send_due_reminders(today=TODAY) == 0
+    users = {user.pk: user for user in User.objects.all()}
+    rows = list(OutgoingMessage.objects.order_by("pk"))
+    assert sorted((m.appeal_id, m.kind, m.to) for m in rows) == sorted(
+        (appeal_id, kinds[kind], users[user_id].email) for appeal_id, kind, user_id in expected
+    )
+    assert {(r.appeal_id, r.kind, r.recipient_id) for r in Reminder.objects.all()} == set(expected)
+    # Found and queued, not rendered: the sweep leaves the text to the delivery.
+    assert all(m.status == OutgoingMessage.Status.PENDING and m.subject == "" and m.body_text == "" for m in rows)
+
+    # The delivery task renders each letter: the same text as the sweep used to write.
+    mail.outbox.clear()
+    for message in rows:
+        deliver_message.apply(args=[message.pk])
+    assert len(mail.outbox) == len(expected)
+    by_row = {}
+    for message in OutgoingMessage.objects.all():
+        assert message.status == OutgoingMessage.Status.SENT
+        by_row[(message.appeal_id, message.kind, message.to)] = message
+    appeals = {appeal.pk: appeal for appeal in Appeal.objects.all()}
+    for (appeal_id, kind, user_id), (term, dept, assigned) in expected.items():
+        user = users[user_id]
+        letter = _old_letter(appeals[appeal_id], kind, user, term, dept, assigned)
+        row = by_row[(appeal_id, kinds[kind], user.email)]
+        assert (row.subject, row.body_text, row.body_html) == (letter.subject, letter.text, letter.html)
+        [sent] = [m for m in mail.outbox if m.to == [user.email] and appeals[appeal_id].number in m.subject]
+        assert (sent.subject, sent.body, sent.alternatives[0][0]) == (letter.subject, letter.text, letter.html)
+    # A queued letter handed to the broker once more (the sweep's safety net) is not sent again.
+    for callback in queued:
+        callback()
+    assert len(mail.outbox) == len(expected)

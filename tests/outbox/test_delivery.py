@@ -126,3 +126,38 @@ def test_a_secret_letter_not_yet_sent_keeps_its_text_for_the_retry(settings):
         services.deliver(message.pk)
     message.refresh_from_db()
     assert message.body_text == "код: 123456"
+
+
+# --- letters rendered at delivery (issue 13) ----------------------------------------------
+
+def test_a_deferred_context_comes_back_with_its_dates_moments_and_rows():
+    from datetime import date
+
+    from django.utils.translation import gettext_lazy
+
+    from classifiers.models import Institution
+
+    institution = Institution.get_current()
+    moment = timezone.now()
+    context = {"day": date(2026, 5, 15), "at": moment, "institution": institution, "n": 3, "none": None,
+               "title": gettext_lazy("Ответ"), "rows": [{"day": date(2026, 5, 16)}]}
+    packed = services.pack_context(context)
+    assert packed["institution"] == {"$model": "classifiers.institution", "pk": institution.pk}
+    back = services.unpack_context(packed)
+    assert back == {**context, "title": "Ответ"}
+    assert isinstance(back["institution"], Institution) and back["at"] == moment
+    with pytest.raises(TypeError):
+        services.pack_context({"x": object()})
+
+
+def test_a_deferred_letter_that_cannot_be_rendered_fails_once_and_sends_nothing(
+    django_capture_on_commit_callbacks, caplog
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        [message] = services.queue_deferred_emails(
+            [services.DeferredEmail(kind="test.notice", to="staff@example.ru", template="emails/no_such_letter")]
+        )
+    message.refresh_from_db()
+    assert message.status == Status.FAILED and "TemplateDoesNotExist" in message.last_error
+    assert mail.outbox == []
+    assert services.due_message_ids() == []  # not offered again
