@@ -216,10 +216,7 @@ def test_without_published_answers_the_step_asks_for_the_address_as_before(roles
     assert not form.is_valid() and "published_url" in form.errors
 
 
-def test_on_postgresql_the_russian_stemmer_finds_other_forms_of_a_word(client, roles):
-    from tests.conftest import require_postgres
-
-    require_postgres()
+def test_on_postgresql_the_russian_stemmer_finds_other_forms_of_a_word(require_postgres, client, roles):
     publish(roles, title="Заселение", question="Когда открывается общежитие?", answer="Заселение с 25 августа.")
     html = client.get(LIST_URL, {"q": "общежитиях"}).content.decode()
     assert "Заселение" in html
