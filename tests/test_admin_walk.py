@@ -49,6 +49,7 @@ from django.contrib.auth.models import Group, User
 from django.db.models import Model
 from django.test import TestCase
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
 from accounts.models import AuditEntry
 from appeals.models import AccessLogEntry, Answer, AnswerFile, Appeal, Attachment, StaffProfile
@@ -61,6 +62,7 @@ from letters.models import LetterTemplate, PostalLetter
 from outbox.models import OutgoingMessage
 from postal import services as postal_services
 from postal.models import Batch, MailClassDefault
+from publications.models import PublishedAnswer
 from reports.models import PublicReview
 from tests.factories import make_pdf, upload
 from tests.postal.conftest import make_letter
@@ -280,6 +282,18 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
         "action:publish_selected":    row(403,    403,      403,      200,   403,  RAN,          403),
         "action:unpublish_selected":  row(403,    403,      403,      200,   403,  RAN,          403),
     },
+    # Answers of general interest published on the site (issue 12 item 6): the head publishes and takes
+    # them down; nobody deletes a page whose address may stand in an art. 11 part 5.1 notice.
+    "publications.PublishedAnswer": {
+        "changelist":                 row(403,    403,      403,      200,   403,  403,          403),
+        "add":                        row(403,    403,      403,      200,   403,  403,          403),
+        "change":                     row(403,    403,      403,      200,   403,  403,          403),
+        "history":                    row(403,    403,      403,      200,   403,  403,          403),
+        "delete":                     every(403),
+        # The head has an action of their own, so a refused one redirects back to the list.
+        "action:delete_selected":     row(403,    403,      403,      302,   403,  403,          403),
+        "action:unpublish_selected":  row(403,    403,      403,      RAN,   403,  403,          403),
+    },
     # The reference books of the complaint analysis (issue 11): the administrator edits them; nobody
     # deletes them (questions keep their cause and measures).
     "classifiers.Cause": {
@@ -467,6 +481,9 @@ def objects_of_b(world: WorldB) -> dict[str, Model]:
         "postal.Batch": world.batch,
         "postal.MailClassDefault": MailClassDefault.objects.get(kind="answer"),
         "reports.PublicReview": PublicReview.objects.get_or_create(year=2025, quarter=4)[0],
+        "publications.PublishedAnswer": PublishedAnswer.objects.create(
+            topic=world.appeal.topic, title="Заселение в общежитие", question="Когда заселение?",
+            answer="С 25 августа.", source_appeal=world.appeal, published_at=timezone.now()),
     }
 
 
