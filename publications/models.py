@@ -75,3 +75,24 @@ class PublishedAnswer(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+
+class Lexeme(models.Model):
+    """How many published pages hold each word stem (PostgreSQL's ts_stat), for the form's hints.
+
+    A citizen's essence is long and most of its words («курс», «место»,
+    «студент») are in a large share of the pages: an OR of them all would
+    rank a quarter of the table on every keystroke. The hints keep the
+    essence's rarer stems (services.hint_lexemes). Rebuilt by the
+    publications.tasks.refresh_lexemes task after each publication.
+    """
+
+    word = models.CharField(max_length=200, primary_key=True)
+    documents = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("основа слова")
+        verbose_name_plural = _("основы слов")
+
+    def __str__(self) -> str:
+        return self.word

@@ -80,15 +80,38 @@ def publish_answer(item: PublishedAnswer, user: Any) -> PublishedAnswer:
             item.published_at, item.published_by = timezone.now(), user
         item.save()
         refresh_search_vector(item)
+        _queue_lexemes()
     return item
 
 
 def unpublish_answer(item: PublishedAnswer, user: Any) -> PublishedAnswer:
     if not may_publish(user):
         raise PublicationError(_("Недостаточно прав для публикации ответов."))
-    item.published_at, item.published_by = None, None
-    item.save(update_fields=["published_at", "published_by"])
+    with transaction.atomic():
+        item.published_at, item.published_by = None, None
+        item.save(update_fields=["published_at", "published_by"])
+        _queue_lexemes()
     return item
+
+
+def _queue_lexemes() -> None:
+    if connection.vendor == "postgresql":
+        from publications.tasks import refresh_lexemes as task
+
+        task.delay_on_commit()
+
+
+def refresh_lexemes() -> int:
+    """Recount, per word stem, the published pages that hold it (ts_stat reads every page's vector)."""
+    if connection.vendor != "postgresql":
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM publications_lexeme")
+        cursor.execute(
+            "INSERT INTO publications_lexeme (word, documents) SELECT word, ndoc FROM ts_stat("
+            "'SELECT search_vector FROM publications_publishedanswer "
+            "WHERE published_at IS NOT NULL AND search_vector IS NOT NULL')")
+        return cursor.rowcount
 
 
 def _vector() -> Any:
@@ -110,10 +133,11 @@ def refresh_search_vector(item: PublishedAnswer) -> None:
 
 
 def query_words(text: str) -> list[str]:
-    """The distinct words of a query, in order, at most MAX_QUERY_WORDS."""
+    """The distinct words of a query, in order, without the words of no weight, at most MAX_QUERY_WORDS."""
     seen: dict[str, None] = {}
     for word in _QUERY_WORD.findall(text.lower()):
-        seen.setdefault(word, None)
+        if word not in _STOP_WORDS:
+            seen.setdefault(word, None)
     return list(seen)[:MAX_QUERY_WORDS]
 
 
@@ -126,23 +150,58 @@ class Found:
 def _postgres_search(words: list[str], *, any_word: bool, limit: int,
                      queryset: QuerySet[PublishedAnswer]) -> list[Found]:
     if any_word:
-        query = SearchQuery(words[0], config="russian", search_type="plain")
-        for word in words[1:]:
-            query |= SearchQuery(word, config="russian", search_type="plain")
+        lexemes = hint_lexemes(" ".join(words))
+        if not lexemes:
+            return []
+        # The stems as they stand in the vectors: the "simple" configuration leaves them as they are.
+        query = SearchQuery(" | ".join(f"'{lexeme}'" for lexeme in lexemes), config="simple", search_type="raw")
     else:
         query = SearchQuery(" ".join(words), config="russian", search_type="plain")
     rows = (
         queryset.filter(search_vector=query)
         .annotate(rank=SearchRank(F("search_vector"), query))
         .order_by("-rank", "-published_at")
-        .select_related("topic")[:limit]
+        .select_related("topic")
+        .only("key", "title", "published_at", "topic__title")[:limit]
     )
     return [Found(row, float(row.rank)) for row in rows]
 
 
-# Words of no weight, which PostgreSQL's Russian configuration drops too.
+# The hints keep the essence's stems found in at most this share of the pages...
+HINT_COMMON_SHARE = 0.05
+# ...and at most this many of them, the rarest first.
+HINT_MAX_LEXEMES = 8
+_LEXEME = re.compile(r"^[\w-]+$", re.UNICODE)
+
+
+def hint_lexemes(text: str) -> list[str]:
+    """The essence's word stems worth a hint: held by some pages, but not by a large share of them.
+
+    When every stem is common, the rarest one alone (a short essence:
+    «общежитие»). Stems are read from the Lexeme table (refresh_lexemes).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.word, l.documents FROM unnest(to_tsvector('russian'::regconfig, %s)) AS u "
+            "JOIN publications_lexeme l ON l.word = u.lexeme ORDER BY l.documents, l.word",
+            [text],
+        )
+        found = [(word, documents) for word, documents in cursor.fetchall() if _LEXEME.match(word)]
+        if not found:
+            return []
+        # The planner's estimate of the pages: a count(*) of the table costs more than the hint itself.
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'publications_publishedanswer'")
+        row = cursor.fetchone()
+    pages = max(float(row[0]) if row else 0.0, 0.0)
+    rare = [word for word, documents in found if documents <= max(HINT_COMMON_SHARE * pages, 20)]
+    return (rare or [found[0][0]])[:HINT_MAX_LEXEMES]
+
+
+# Words of no weight in a citizen's text (greetings, requests, pronouns); PostgreSQL's
+# Russian configuration drops the shortest of them too, but not «здравствуйте» or «прошу».
 _STOP_WORDS = frozenset(
-    "здравствуйте добрый день прошу просим пожалуйста можно нужно надо если когда который которая которые "
+    "здравствуйте добрый день прошу просьба уважаемые уважаемый просим пожалуйста можно нужно надо "
+    "если когда который которая которые "
     "чтобы этот эта это эти того тому такой также потому очень меня мною нами вами ваше ваша ваши наши наша "
     "свой своя свои было были была будет есть нету нет быть даже только уже ещё еще тоже всех всем всё все "
     "почему зачем какой какая какие сколько делать сделать".split()
@@ -156,7 +215,7 @@ FALLBACK_SCAN = 2000
 def _fallback_search(words: list[str], *, any_word: bool, limit: int,
                      queryset: QuerySet[PublishedAnswer]) -> list[Found]:
     """Each word's first letters (a crude stem) anywhere in the texts; ranked by the share of words matched."""
-    stems = [word[:max(4, len(word) - 2)] for word in words if len(word) >= 4 and word not in _STOP_WORDS]
+    stems = [word[:max(4, len(word) - 2)] for word in words if len(word) >= 4]
     if not stems:
         return []
     found = []

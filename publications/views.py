@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 2000
 PAGE_SIZE = 20
-SEARCH_RESULTS = 50
+SEARCH_RESULTS = 20
 
 
 def hints_rate(group: str, request: HttpRequest) -> str:

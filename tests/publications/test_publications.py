@@ -7,6 +7,7 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.test import TestCase
 from django.urls import reverse
 
 from appeals.models import Appeal, Art11Case
@@ -34,7 +35,9 @@ def publish(roles: Roles, *, title: str = "Места в общежитии дл
 
     item = PublishedAnswer(topic=topic or offered_topic(), title=title, question=question, answer=answer,
                            source_appeal=appeal)
-    return services.publish_answer(item, roles.head)
+    # As a request would: the word stems of the hints are recounted when the publication commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return services.publish_answer(item, roles.head)
 
 
 # --- personal data --------------------------------------------------------------------
@@ -222,3 +225,20 @@ def test_on_postgresql_the_russian_stemmer_finds_other_forms_of_a_word(require_p
     assert "Заселение" in html
     response = client.get(HINTS_URL, {"text": "Прошу дать место в общежитиях университета"})
     assert [r["title"] for r in response.json()["results"]] == ["Заселение"]
+
+
+def test_the_admin_step_page_offers_the_published_answer_and_the_notice_carries_its_address(client, roles):
+    item = publish(roles)
+    appeal = roles.appeal("in_work", text="Прошу предоставить место в общежитии первокурснику.")
+    url = reverse("admin:appeals_appeal_step", args=[appeal.pk, "art11"])
+    client.force_login(roles.registrar)
+    html = client.get(url).content.decode()
+    page = services.public_url(item)
+    assert f'value="{page}"' in html and item.title in html
+    response = client.post(url, {"case": "part5_1", "comment": "Ответ размещён на сайте.", "published_page": page,
+                                 "notify": "on"})
+    assert response.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.status == Appeal.Status.NO_ANSWER and appeal.art11_case == Art11Case.PUBLISHED
+    notice = OutgoingMessage.objects.filter(appeal=appeal, kind="letters.art11_part5_1").get()
+    assert page in notice.body_text
