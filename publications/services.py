@@ -157,6 +157,13 @@ def _postgres_search(words: list[str], *, any_word: bool, limit: int,
         query = SearchQuery(" | ".join(f"'{lexeme}'" for lexeme in lexemes), config="simple", search_type="raw")
     else:
         query = SearchQuery(" ".join(words), config="russian", search_type="plain")
+        counts = stem_counts(" ".join(words))
+        if counts and min(documents for _word, documents in counts) > RANK_AT_MOST:
+            # Every word is in thousands of pages («сроки», «заявление»): ranking them all costs
+            # more than it tells. The newest matches, read along the public list's index.
+            rows = (queryset.filter(search_vector=query).order_by("-published_at", "-id").select_related("topic")
+                    .only("key", "title", "published_at", "topic__title")[:limit])
+            return [Found(row, 0.0) for row in rows]
     rows = (
         queryset.filter(search_vector=query)
         .annotate(rank=SearchRank(F("search_vector"), query))
@@ -165,6 +172,24 @@ def _postgres_search(words: list[str], *, any_word: bool, limit: int,
         .only("key", "title", "published_at", "topic__title")[:limit]
     )
     return [Found(row, float(row.rank)) for row in rows]
+
+
+# A search whose rarest word is in more pages than this lists the newest matches instead of ranking them.
+RANK_AT_MOST = 2000
+
+
+def stem_counts(text: str) -> list[tuple[str, int]]:
+    """The text's word stems (Russian configuration) with the number of published pages holding each, rarest first.
+
+    Stems no page holds are left out. Read from the Lexeme table (refresh_lexemes).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.word, l.documents FROM unnest(to_tsvector('russian'::regconfig, %s)) AS u "
+            "JOIN publications_lexeme l ON l.word = u.lexeme ORDER BY l.documents, l.word",
+            [text],
+        )
+        return [(word, documents) for word, documents in cursor.fetchall() if _LEXEME.match(word)]
 
 
 # The hints keep the essence's stems found in at most this share of the pages...
@@ -178,23 +203,22 @@ def hint_lexemes(text: str) -> list[str]:
     """The essence's word stems worth a hint: held by some pages, but not by a large share of them.
 
     When every stem is common, the rarest one alone (a short essence:
-    «общежитие»). Stems are read from the Lexeme table (refresh_lexemes).
+    «общежитие»), unless even that one is in more than RANK_AT_MOST pages:
+    then nothing is distinctive enough to offer. Stems are read from the
+    Lexeme table (refresh_lexemes).
     """
+    found = stem_counts(text)
+    if not found:
+        return []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT l.word, l.documents FROM unnest(to_tsvector('russian'::regconfig, %s)) AS u "
-            "JOIN publications_lexeme l ON l.word = u.lexeme ORDER BY l.documents, l.word",
-            [text],
-        )
-        found = [(word, documents) for word, documents in cursor.fetchall() if _LEXEME.match(word)]
-        if not found:
-            return []
         # The planner's estimate of the pages: a count(*) of the table costs more than the hint itself.
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'publications_publishedanswer'")
         row = cursor.fetchone()
     pages = max(float(row[0]) if row else 0.0, 0.0)
     rare = [word for word, documents in found if documents <= max(HINT_COMMON_SHARE * pages, 20)]
-    return (rare or [found[0][0]])[:HINT_MAX_LEXEMES]
+    if not rare and found[0][1] <= RANK_AT_MOST:
+        rare = [found[0][0]]
+    return rare[:HINT_MAX_LEXEMES]
 
 
 # Words of no weight in a citizen's text (greetings, requests, pronouns); PostgreSQL's

@@ -242,3 +242,13 @@ def test_the_admin_step_page_offers_the_published_answer_and_the_notice_carries_
     assert appeal.status == Appeal.Status.NO_ANSWER and appeal.art11_case == Art11Case.PUBLISHED
     notice = OutgoingMessage.objects.filter(appeal=appeal, kind="letters.art11_part5_1").get()
     assert page in notice.body_text
+
+
+def test_on_postgresql_a_search_of_words_in_very_many_pages_lists_the_newest(require_postgres, client, roles,
+                                                                              monkeypatch):
+    older = publish(roles, title="Сроки заселения", question="Когда заселение в общежитие?",
+                    answer="Сроки заселения в общежитие: с 25 августа. Сроки продления договора: июнь.")
+    newer = publish(roles, title="Сроки сессии", question="Когда сессия?", answer="Сроки сессии: январь.")
+    assert [f.item for f in services.search("сроки")] == [older, newer]  # ranked: «сроки» twice in the older
+    monkeypatch.setattr(services, "RANK_AT_MOST", 1)  # as if «сроки» were in thousands of pages
+    assert [f.item for f in services.search("сроки")] == [newer, older]
