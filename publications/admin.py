@@ -52,6 +52,8 @@ class PublishedAnswerAdmin(admin.ModelAdmin):
     fields = ("source_appeal", "topic", "title", "question", "answer", "published_at", "published_by",
               "public_link")
     actions = ("unpublish_selected",)
+    # The public page is linked in the form (public_link); Django's shortcut would skip the admin's rules.
+    view_on_site = False
 
     @admin.display(description=_("страница на сайте"))
     def public_link(self, obj: PublishedAnswer) -> str:
