@@ -7,6 +7,7 @@ of state and rights, is the service's (appeals.services.handling).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
@@ -184,12 +185,23 @@ class ReturnComplaintForm(StepForm):
     comment = comment_field(required=True, label=_("Почему жалобу некому направить"))
 
 
+# Apps beside the core (publications) offer the published pages an official
+# may choose for art. 11 part 5.1: each callable takes the appeal and returns
+# (page address, label) pairs. The core imports none of them.
+PUBLISHED_PAGE_SOURCES: list[Callable[[Appeal], list[tuple[str, str]]]] = []
+
+
 class Art11Form(StepForm):
     case = forms.ChoiceField(
         label=_("Основание"), choices=ART11_CHOICES, error_messages={"required": _("Выберите основание.")},
     )
     comment = comment_field(required=True, label=_("В чём состоит основание"))
     part1_reason = comment_field(label=_("Почему указанное не является настоящей фамилией или адресом"))
+    published_page = forms.ChoiceField(
+        label=_("Опубликованный ответ"), required=False, choices=[],
+        help_text=_("Только для ч. 5.1 ст. 11: выберите ответ, размещённый на сайте; его адрес войдёт в "
+                    "уведомление. Похожие по тексту обращения — первыми."),
+    )
     published_url = forms.URLField(
         label=_("Адрес страницы с ответом"), required=False, assume_scheme="https",
         help_text=_("Только для ч. 5.1 ст. 11: ответ размещён на официальном сайте."),
@@ -218,6 +230,11 @@ class Art11Form(StepForm):
         else:
             field.help_text = _("Обязательно для ч. 1 ст. 11: фамилия и адрес для ответа в обращении указаны, "
                                 "поэтому объясните, почему указанное не является настоящей фамилией или адресом.")
+        pages = [page for source in PUBLISHED_PAGE_SOURCES for page in source(self.appeal)]
+        if pages:
+            cast(forms.ChoiceField, self.fields["published_page"]).choices = [("", "—"), *pages]
+        else:
+            del self.fields["published_page"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -226,6 +243,9 @@ class Art11Form(StepForm):
                 and not (cleaned.get("part1_reason") or "").strip():
             self.add_error("part1_reason", _("Фамилия и адрес для ответа в обращении указаны: объясните, почему "
                                              "указанное не является настоящей фамилией или адресом."))
+        if case == Art11Case.PUBLISHED and cleaned.get("published_page"):
+            # The chosen page's address is the one the notice gives.
+            cleaned["published_url"] = cleaned["published_page"]
         if case == Art11Case.PUBLISHED and not cleaned.get("published_url"):
             self.add_error("published_url", _("Укажите адрес страницы сайта, где размещён ответ (ч. 5.1 ст. 11)."))
         if cleaned.get("forward_to") is not None and case != Art11Case.NO_NAME_OR_ADDRESS:

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "feedback",
     "reports",
     "suggestions",
+    "publications",
+    "cabinet",
     # Staff sign-in: lockout of repeated failures, the second factor. The
     # accounts app comes after them: its admin replaces theirs and Django's
     # UserAdmin, and autodiscovery imports admin modules in this order.
@@ -334,6 +336,8 @@ CELERY_BEAT_SCHEDULE = {
     # claim (outbox.services.CLAIM_TIMEOUT is 60 s).
     "outbox-sweep": {"task": "outbox.tasks.sweep_outbox", "schedule": 30.0},
     "sessions-clear-expired": {"task": "appeals_portal.clear_expired_sessions", "schedule": 60 * 60.0},
+    # The citizen's cabinet: sign-in links past their time open nothing; delete them.
+    "cabinet-delete-expired-links": {"task": "cabinet.tasks.delete_expired_links", "schedule": 60 * 60.0},
     "appeals-purge-expired-drafts": {"task": "appeals.tasks.purge_expired_drafts", "schedule": 15 * 60.0},
     # Reminders of due dates and the heads' overdue digest: at 08:00 Moscow
     # time (CELERY_TIMEZONE), before the working day. The job is idempotent
@@ -466,6 +470,27 @@ TOPICS_STORAGE = env_str("TOPICS_STORAGE", "default")
 CELERY_BEAT_SCHEDULE["suggestions-retrain-topics"] = {
     "task": "suggestions.topics.tasks.retrain_topic_model", "schedule": crontab(hour=TOPICS_RETRAIN_HOUR, minute=20),
 }
+
+# --- Published answers (the publications app) --------------------------------
+# Published answers offered while a citizen types the essence on the form.
+PUBLICATIONS_HINTS = env_int("PUBLICATIONS_HINTS", 5)
+# Requests of the form's hints per client IP address (the script asks as the citizen types).
+PUBLICATIONS_RATE_HINTS = env_str("PUBLICATIONS_RATE_HINTS", "60/m")
+
+# --- The citizen's cabinet (the cabinet app) ---------------------------------
+# Minutes a sign-in link works; it works once.
+CABINET_LINK_MINUTES = env_int("CABINET_LINK_MINUTES", 15)
+# A cabinet session ends after this many minutes without a request, and in
+# any case this many hours after the sign-in.
+CABINET_IDLE_MINUTES = env_int("CABINET_IDLE_MINUTES", 30)
+CABINET_SESSION_HOURS = env_int("CABINET_SESSION_HOURS", 4)
+# Sign-in letters asked for, per client IP address and per e-mail address.
+CABINET_RATE_REQUEST_IP = env_str("CABINET_RATE_REQUEST_IP", "10/h")
+CABINET_RATE_REQUEST_EMAIL = env_str("CABINET_RATE_REQUEST_EMAIL", "3/h")
+# Link pages opened (GET and POST) per client IP address.
+CABINET_RATE_LINK_IP = env_str("CABINET_RATE_LINK_IP", "30/h")
+# New access codes a citizen may have issued for one appeal from the cabinet, per day.
+CABINET_ACCESS_CODES_PER_DAY = env_int("CABINET_ACCESS_CODES_PER_DAY", 3)
 
 # --- Logging: one line per event on stdout, key=value, easy to grep --------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

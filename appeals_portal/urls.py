@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/reports/", include("reports.urls")),
     path("review/", include("reports.public_urls")),
     path("feedback/", include("feedback.urls")),
+    path("answers/", include("publications.urls")),
+    path("cabinet/", include("cabinet.urls")),
     # The staff's own second-factor pages, in the admin's look; before the admin's catch-all.
     path("admin/second-factor/", include("accounts.urls")),
     path("admin/", admin.site.urls),

@@ -44,8 +44,11 @@ def _invalid(request: HttpRequest, *, status: int) -> HttpResponse:
     return render(request, "feedback/invalid.html", {"error": NEUTRAL_ERROR}, status=status)
 
 
-def _answer_page(request: HttpRequest, satisfaction: SatisfactionRequest) -> HttpResponse:
-    """The question, or the thanks with what may still be added, or the expiry; POST records."""
+def answer_page(request: HttpRequest, satisfaction: SatisfactionRequest) -> HttpResponse:
+    """The question, or the thanks with what may still be added, or the expiry; POST records.
+
+    Also the citizen's cabinet's page of the question (the cabinet app), for an appeal of its session.
+    """
     form: SatisfactionForm | DetailsForm | None = None
     expired = satisfaction.status == Status.EXPIRED or (
         satisfaction.status == Status.ASKED and satisfaction.expires_at <= timezone.now())
@@ -82,7 +85,7 @@ def by_token(request: HttpRequest, token: str) -> HttpResponse:
     key = services.key_by_token(token)
     if key is None:
         return _invalid(request, status=404)
-    return _answer_page(request, services.request_for_key(key))
+    return answer_page(request, services.request_for_key(key))
 
 
 def _status_appeal(request: HttpRequest) -> Appeal | None:
@@ -128,4 +131,4 @@ def answer(request: HttpRequest) -> HttpResponse:
             pk=request_id, appeal=appeal).select_related("appeal").first()
     if satisfaction is None:
         return redirect("feedback:by_code")
-    return _answer_page(request, satisfaction)
+    return answer_page(request, satisfaction)

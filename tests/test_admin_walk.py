@@ -49,6 +49,7 @@ from django.contrib.auth.models import Group, User
 from django.db.models import Model
 from django.test import TestCase
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
 from accounts.models import AuditEntry
 from appeals.models import AccessLogEntry, Answer, AnswerFile, Appeal, Attachment, StaffProfile
@@ -61,6 +62,7 @@ from letters.models import AnswerFragment, LetterTemplate, PostalLetter
 from outbox.models import OutgoingMessage
 from postal import services as postal_services
 from postal.models import Batch, MailClassDefault
+from publications.models import PublishedAnswer
 from reports.models import PublicReview
 from suggestions.models import Proposal, ScreeningWord
 from tests.factories import make_pdf, upload
@@ -305,6 +307,18 @@ TABLE: dict[str, dict[str, dict[str, Cell]]] = {
         "action:publish_selected":    row(403,    403,      403,      200,   403,  RAN,          403),
         "action:unpublish_selected":  row(403,    403,      403,      200,   403,  RAN,          403),
     },
+    # Answers of general interest published on the site (issue 12 item 6): the head publishes and takes
+    # them down; nobody deletes a page whose address may stand in an art. 11 part 5.1 notice.
+    "publications.PublishedAnswer": {
+        "changelist":                 row(403,    403,      403,      200,   403,  403,          403),
+        "add":                        row(403,    403,      403,      200,   403,  403,          403),
+        "change":                     row(403,    403,      403,      200,   403,  403,          403),
+        "history":                    row(403,    403,      403,      200,   403,  403,          403),
+        "delete":                     every(403),
+        # The head has an action of their own, so a refused one redirects back to the list.
+        "action:delete_selected":     row(403,    403,      403,      302,   403,  403,          403),
+        "action:unpublish_selected":  row(403,    403,      403,      RAN,   403,  403,          403),
+    },
     # The reference books of the complaint analysis (issue 11): the administrator edits them; nobody
     # deletes them (questions keep their cause and measures).
     # Issue 10 item 4: the standard passages of answers, the administrator's reference book.
@@ -508,6 +522,9 @@ def objects_of_b(world: WorldB) -> dict[str, Model]:
             defaults={"reasons": ["обжалуется судебное решение: «не согласен с решением суда»"],
                       "status": "rejected"})[0],
         "suggestions.ScreeningWord": ScreeningWord.objects.get(text="идиот"),
+        "publications.PublishedAnswer": PublishedAnswer.objects.create(
+            topic=world.appeal.topic, title="Заселение в общежитие", question="Когда заселение?",
+            answer="С 25 августа.", source_appeal=world.appeal, published_at=timezone.now()),
     }
 
 

@@ -1057,8 +1057,11 @@ def issue_access_code(appeal: Appeal, user, *, comment: str = "") -> Appeal:
     outbox, or printed into a postal letter in the clerk's queue, as the
     citizen chose (letters.services.deliver_to_citizen). Only its hash is
     kept; the history says that a code was issued and how it went, not the code.
+    Without a user, the citizen asked for it themselves (the cabinet app,
+    after proving the address the appeal was confirmed with).
     """
-    _require(user, "register_appeal")
+    if user is not None:
+        _require(user, "register_appeal")
     with transaction.atomic():
         appeal = _lock(appeal, user)
         if access_code_route(appeal) == "post" and not (appeal.address.strip() and appeal.postal_index.strip()):
@@ -1069,6 +1072,7 @@ def issue_access_code(appeal: Appeal, user, *, comment: str = "") -> Appeal:
         appeal.save(update_fields=["access_code_hash"])
         route = access_code_route(appeal)
         record(appeal, "appeal.access_code_issued", user=user, comment=comment,
+               actor_label="" if user is not None else str(_("заявитель")),
                after={"sent": _("по электронной почте") if route == "email" else _("почтовым письмом")})
         _notify_citizen(appeal, "access_code", access_code=code)
     return appeal

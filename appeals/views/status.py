@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -192,8 +193,20 @@ def status_detail(request: HttpRequest) -> HttpResponse:
     appeal = _session_appeal(request)
     if appeal is None:
         return _not_logged_in(request)
+    context = status_context(appeal)
+    context["answer_url"] = reverse("appeals:status_answer")
+    context["feedback_by_code"] = True
+    return render(request, "appeals/status_detail.html", context)
+
+
+def status_context(appeal: Appeal) -> dict[str, Any]:
+    """What a citizen may see of one appeal (templates/appeals/includes/status_sections.html).
+
+    The status page and the citizen's cabinet (the cabinet app) show the
+    same; each adds `answer_url`, where its own view serves the answer's PDF.
+    """
     due_label, due_date = _due(appeal)
-    context: dict[str, Any] = {
+    return {
         "appeal": appeal,
         "explanation": STATUS_EXPLANATIONS[appeal.status],
         "due_label": due_label,
@@ -202,16 +215,12 @@ def status_detail(request: HttpRequest) -> HttpResponse:
         "answer": _signed_answer(appeal),
         "extension_days": days_text(appeal.extension_days),
     }
-    return render(request, "appeals/status_detail.html", context)
 
 
-@never_cache
-@require_http_methods(["GET"])
-def status_answer(request: HttpRequest) -> FileResponse:
-    """The signed answer's PDF, as sent: only the session's appeal, only once it is answered."""
-    appeal = _session_appeal(request)
-    answer = _signed_answer(appeal) if appeal is not None else None
-    if appeal is None or answer is None or not answer.pdf:
+def answer_file(appeal: Appeal) -> FileResponse:
+    """The signed answer's PDF of this appeal, as sent; 404 until it is answered."""
+    answer = _signed_answer(appeal)
+    if answer is None or not answer.pdf:
         raise Http404(_("Ответ не найден."))
     try:
         handle = answer.pdf.open("rb")
@@ -220,6 +229,16 @@ def status_answer(request: HttpRequest) -> FileResponse:
         raise Http404(_("Ответ не найден.")) from exc
     filename = f"Ответ {answer.outgoing_number or appeal.number}.pdf".replace("/", "-")
     return FileResponse(handle, as_attachment=True, filename=filename, content_type="application/pdf")
+
+
+@never_cache
+@require_http_methods(["GET"])
+def status_answer(request: HttpRequest) -> FileResponse:
+    """The signed answer's PDF, as sent: only the session's appeal, only once it is answered."""
+    appeal = _session_appeal(request)
+    if appeal is None:
+        raise Http404(_("Ответ не найден."))
+    return answer_file(appeal)
 
 
 @never_cache
