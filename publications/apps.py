@@ -15,7 +15,7 @@ class PublicationsConfig(AppConfig):
 
     def ready(self) -> None:
         from appeals import staff_forms
-        from publications import services
+        from publications import receivers, services  # noqa: F401 (receivers: the publish link on the appeal's page)
 
         if services.pages_for_appeal not in staff_forms.PUBLISHED_PAGE_SOURCES:
             staff_forms.PUBLISHED_PAGE_SOURCES.append(services.pages_for_appeal)

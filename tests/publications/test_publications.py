@@ -137,6 +137,22 @@ def test_the_head_starts_from_the_appeal_edits_and_publishes(roles, source, clie
     assert item.is_published and item.published_by == roles.head and item.source_appeal == source
 
 
+def test_the_appeals_page_offers_the_head_to_publish_its_signed_answer(roles, source, client):
+    page_url = reverse("admin:appeals_appeal_change", args=[source.pk])
+    client.force_login(roles.head)
+    html = client.get(page_url).content.decode()
+    assert f'href="{ADD_URL}?source_appeal={source.pk}"' in html
+    item = publish(roles, appeal=source)
+    assert services.public_url(item) in client.get(page_url).content.decode()
+    # An appeal still in work has nothing to publish; an executor may not publish.
+    in_work = roles.appeal("in_work")
+    in_work_page = client.get(reverse("admin:appeals_appeal_change", args=[in_work.pk])).content.decode()
+    assert "publish-answer" not in in_work_page
+    client.force_login(roles.executor_a)  # the appeal's executor: sees the page, may not publish
+    response = client.get(page_url)
+    assert response.status_code == 200 and "publish-answer" not in response.content.decode()
+
+
 @pytest.mark.parametrize("role", ["registrar", "executor_a", "clerk", "outsider"])
 def test_other_roles_cannot_add_a_published_answer(roles, client, role):
     client.force_login(getattr(roles, role))
