@@ -128,8 +128,12 @@ def compute_suggestions(appeal: Appeal) -> list[Proposal]:
 
 
 def ensure_computed(appeal: Appeal) -> None:
-    """Compute the appeal's suggestions now if the intake task has not (an appeal stored before this app)."""
-    if not SuggestionState.objects.filter(appeal=appeal).exists():
+    """Compute the appeal's suggestions now if the intake task has not (an appeal stored before this app).
+
+    Not for a closed appeal: there is no step left to propose, and opening an
+    old case must not write (a closed appeal shows what was computed while open).
+    """
+    if appeal.closed_at is None and not SuggestionState.objects.filter(appeal=appeal).exists():
         compute_suggestions(appeal)
 
 

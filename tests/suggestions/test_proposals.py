@@ -197,6 +197,18 @@ def test_the_panel_on_the_appeals_page_accepts_with_one_click(roles: Roles, clie
     assert "по подсказке" in page  # the history shows the step's source
 
 
+def test_opening_a_closed_appeal_computes_nothing(roles: Roles, client) -> None:
+    from suggestions.models import SuggestionState
+
+    closed = answered_before(roles)
+    SuggestionState.objects.filter(appeal=closed).delete()  # as for an appeal stored before the app
+    Proposal.objects.filter(appeal=closed).delete()
+    client.force_login(roles.registrar)
+    assert client.get(reverse("admin:appeals_appeal_change", args=[closed.pk])).status_code == 200
+    assert not SuggestionState.objects.filter(appeal=closed).exists()
+    assert not Proposal.objects.filter(appeal=closed).exists()
+
+
 def test_the_panel_at_registration(roles: Roles, client) -> None:
     first = answered_before(roles)
     second = make_appeal(**PERSON)
