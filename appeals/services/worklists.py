@@ -276,6 +276,11 @@ def on_approval(queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
     return open_appeals(queryset).filter(status=Status.ON_APPROVAL)
 
 
+def extension_requested(queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
+    """The executor asked to extend the term and the head has not decided (appeal_ext_requested_idx)."""
+    return open_appeals(queryset).filter(extension_requested_at__isnull=False)
+
+
 WORKLISTS.update({
     "not_registered": not_registered,
     "entered_today": entered_today,
@@ -283,6 +288,7 @@ WORKLISTS.update({
     "returned": answers_returned,
     "week": due_this_week,
     "on_approval": on_approval,
+    "extension_requested": extension_requested,
 })
 
 
@@ -346,14 +352,15 @@ for _entry in (
     WorkListEntry(EXECUTOR, "executor_overdue", _("Просрочены"),
                   lambda user, now: _mine(user, overdue(today=timezone.localdate(now))),
                   _appeals_list("attention=overdue&executor=me"), order=40),
-    # No «продление запрошено» line: an extension is not requested in this
-    # model, the head (extend_term) extends the term as a step of their own.
     WorkListEntry(HEAD, "head_to_sign", _("Ответы на моей подписи"),
                   lambda user, now: _in_my_departments(user, on_approval()),
                   _appeals_list("attention=on_approval&department=mine"), order=10),
     WorkListEntry(HEAD, "head_overdue", _("Просрочены в моих подразделениях"),
                   lambda user, now: _in_my_departments(user, overdue(today=timezone.localdate(now))),
                   _appeals_list("attention=overdue&department=mine"), order=20),
+    WorkListEntry(HEAD, "head_extension_requested", _("Продление запрошено"),
+                  lambda user, now: _in_my_departments(user, extension_requested()),
+                  _appeals_list("attention=extension_requested&department=mine"), order=30),
     WorkListEntry(CLERK, "clerk_to_print", _("Письма к печати"), _queued_letters, _letters_url, order=10),
 ):
     register_entry(_entry)
