@@ -313,6 +313,7 @@ class AttentionFilter(admin.SimpleListFilter):
         "week": _("срок на этой неделе"),
         "on_approval": _("ответ на подписи"),
         "extension_requested": _("запрошено продление срока"),
+        "extension_declined": _("в продлении срока отказано"),
     }
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:

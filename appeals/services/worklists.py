@@ -281,6 +281,17 @@ def extension_requested(queryset: QuerySet[Appeal] | None = None) -> QuerySet[Ap
     return open_appeals(queryset).filter(extension_requested_at__isnull=False)
 
 
+def extension_declined(queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
+    """The head declined the executor's request, and the term was not extended nor asked again since.
+
+    The executor learns the decision here and in the history (as a returned
+    answer); the line clears once the appeal is closed, extended, or asked for again.
+    """
+    declined = AppealEvent.objects.filter(appeal_id=OuterRef("pk"), action="appeal.extension_declined")
+    return open_appeals(queryset).filter(extension_days=0, extension_requested_at__isnull=True).filter(
+        Exists(declined))
+
+
 WORKLISTS.update({
     "not_registered": not_registered,
     "entered_today": entered_today,
@@ -289,6 +300,7 @@ WORKLISTS.update({
     "week": due_this_week,
     "on_approval": on_approval,
     "extension_requested": extension_requested,
+    "extension_declined": extension_declined,
 })
 
 
@@ -346,6 +358,9 @@ for _entry in (
     WorkListEntry(EXECUTOR, "executor_returned", _("Ответы, возвращённые мне на доработку"),
                   lambda user, now: _mine(user, answers_returned()),
                   _appeals_list("attention=returned&executor=me"), order=20),
+    WorkListEntry(EXECUTOR, "executor_extension_declined", _("В продлении срока отказано"),
+                  lambda user, now: _mine(user, extension_declined()),
+                  _appeals_list("attention=extension_declined&executor=me"), order=25),
     WorkListEntry(EXECUTOR, "executor_week", _("Срок на этой неделе"),
                   lambda user, now: _mine(user, due_this_week(today=timezone.localdate(now))),
                   _appeals_list("attention=week&executor=me"), order=30),

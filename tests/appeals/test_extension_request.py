@@ -134,8 +134,17 @@ def test_the_head_declines_the_request(client, roles):
     assert "В продлении срока отказано" in html and "Успеете в срок." in html
     with pytest.raises(AppealError, match="не запрашивалось"):
         handling.decline_extension(appeal, roles.head, comment="ещё раз")
-    # Declined, the executor may ask again (the term was never extended).
+    # Their work list tells them, as it tells of a returned answer; only them.
+    executor_lines = {line.key: line for work in worklists.worklists_for(roles.executor_a) for line in work.lines}
+    assert executor_lines["executor_extension_declined"].shown == "1"
+    listed = client.get(executor_lines["executor_extension_declined"].url).content.decode()
+    assert appeal.number in listed and "в продлении срока отказано" in listed
+    other = {line.key: line.shown for work in worklists.worklists_for(roles.executor_b) for line in work.lines}
+    assert other["executor_extension_declined"] == "0"
+    # Declined, the executor may ask again (the term was never extended); the line clears.
     request(appeal, roles.executor_a, days=5)
+    executor_lines = {line.key: line for work in worklists.worklists_for(roles.executor_a) for line in work.lines}
+    assert executor_lines["executor_extension_declined"].shown == "0"
 
 
 def test_only_the_head_declines(roles):
