@@ -87,6 +87,8 @@ ACTION_LABELS: dict[str, Any] = {
     "appeal.documents_requested": _("Запрошены документы"),
     "appeal.documents_received": _("Получен ответ на запрос"),
     "appeal.extended": _("Срок продлён"),
+    "appeal.extension_requested": _("Исполнитель запросил продление срока"),
+    "appeal.extension_declined": _("В продлении срока отказано"),
     "appeal.withdrawn": _("Отозвано заявителем"),
     "answer.drafted": _("Подготовлен проект ответа"),
     "answer.submitted": _("Ответ передан на подпись"),
@@ -310,6 +312,8 @@ class AttentionFilter(admin.SimpleListFilter):
         "returned": _("ответ возвращён на доработку"),
         "week": _("срок на этой неделе"),
         "on_approval": _("ответ на подписи"),
+        "extension_requested": _("запрошено продление срока"),
+        "extension_declined": _("в продлении срока отказано"),
     }
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
@@ -475,7 +479,7 @@ TOPIC_SHORT = 40
 # Columns the list never shows.
 LIST_DEFERRED = (
     "text", "address", "phone", "email", "identified_as", "identification_method", "access_code_hash",
-    "extension_reason", "topic_title", "consent_at",
+    "extension_reason", "extension_requested_reason", "topic_title", "consent_at",
 )
 
 

@@ -257,6 +257,11 @@ class Appeal(Applicant):
     answer_due = models.DateField(_("срок ответа"), null=True, blank=True)
     extension_days = models.PositiveSmallIntegerField(_("продлено на, дней"), default=0)
     extension_reason = models.TextField(_("основание продления"), blank=True)
+    # The executor's request for an extension, waiting for the head's decision
+    # (extend_term or decline_extension clears it); empty when none is pending.
+    extension_requested_at = models.DateTimeField(_("продление запрошено"), null=True, blank=True)
+    extension_requested_days = models.PositiveSmallIntegerField(_("запрошено продление на, дней"), default=0)
+    extension_requested_reason = models.TextField(_("обоснование запроса продления"), blank=True)
     # The nearest due date of what the appeal waits for now (empty once
     # closed): the admin list opens sorted on it, filters read it.
     next_due = models.DateField(_("ближайший срок"), null=True, blank=True)
@@ -352,6 +357,11 @@ class Appeal(Applicant):
             # PostgreSQL only (COLLATE "C"), created by migration 0020_headroom_indexes.
             # The 7-day decision filter and the front-page flags.
             models.Index(fields=["status", "registered_at"], name="appeal_status_reg_idx"),
+            # The head's «продление запрошено» line: the open appeals with a pending request.
+            models.Index(
+                fields=["department", "extension_requested_at"], name="appeal_ext_requested_idx",
+                condition=models.Q(closed_at__isnull=True, extension_requested_at__isnull=False),
+            ),
             models.Index(fields=["executor", "next_due"], name="appeal_executor_due_idx"),
             # The admin list's search by phone (stored normalised: +7XXXXXXXXXX).
             models.Index(fields=["phone"], name="appeal_phone_idx"),

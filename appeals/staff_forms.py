@@ -365,6 +365,13 @@ class ExtendForm(StepForm):
     )
     reason = comment_field(required=True, label=_("Основание продления"))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The head extends by what the executor asked, unless they type otherwise.
+        if self.appeal.extension_requested_at is not None and type(self) is ExtendForm:
+            self.initial.setdefault("days", self.appeal.extension_requested_days)
+            self.initial.setdefault("reason", self.appeal.extension_requested_reason)
+
     # --- the dates the head decides on (issue 10 item 6) ---
     def _answer_term(self) -> Any:
         from appeals.services import terms
@@ -398,6 +405,21 @@ class ExtendForm(StepForm):
             "current": answer.due, "days": days, "new": self._extended(days) if isinstance(days, int) else None,
             "max_days": deadlines.EXTENSION_MAX_DAYS, "max": self._extended(deadlines.EXTENSION_MAX_DAYS),
         }
+
+
+class RequestExtensionForm(ExtendForm):
+    """The executor's request to the head: the same days and the reason, with the dates they would give."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["days"].label = _("Запросить продление на, дней")
+        self.fields["days"].help_text = _(
+            "Продлевает руководитель: не более 30 дней, один раз (ч. 2 ст. 12 Федерального закона № 59-ФЗ).")
+        self.fields["reason"].label = _("Почему нужно больше времени")
+
+
+class DeclineExtensionForm(StepForm):
+    comment = comment_field(required=True, label=_("Почему срок не продлевается"))
 
 
 def check_files(uploads: list[UploadedFile]) -> list[tuple[UploadedFile, attachments.CheckedFile]]:

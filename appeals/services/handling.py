@@ -619,22 +619,80 @@ def record_documents_received(request: DocumentRequest, user, *, on: date | None
     return request
 
 
-def extend_term(appeal: Appeal, user, *, days: int, reason: str) -> Appeal:
-    """Extend the answer's term once, by up to 30 days, before it ends, with a notice (art. 12 part 2)."""
-    _require(user, "extend_term")
+EXTENDABLE = (Status.REGISTERED, Status.IN_WORK, Status.ON_APPROVAL)
+# What clears a pending request for an extension (the head's decision on it).
+NO_EXTENSION_REQUEST: dict[str, Any] = {
+    "extension_requested_at": None, "extension_requested_days": 0, "extension_requested_reason": "",
+}
+
+
+def _check_extension(days: int, reason: str) -> None:
     if not 1 <= days <= deadlines.EXTENSION_MAX_DAYS:
         raise AppealError(_("Срок продлевается не более чем на 30 дней."))
     if not reason.strip():
         raise AppealError(_("Укажите основание продления."))
+
+
+def _check_extendable(appeal: Appeal, action: str) -> None:
+    """The locked appeal's term may still be extended: an open state, not extended before, not yet ended."""
+    _require_state(appeal, EXTENDABLE, action)
+    if appeal.extension_days:
+        raise AppealError(_("Срок рассмотрения уже продлевался; продлить его можно только один раз."))
+    if appeal.answer_due is not None and timezone.localdate() > appeal.answer_due:
+        raise AppealError(_("Срок уже истёк: продлить его можно только до окончания."))
+
+
+def extend_term(appeal: Appeal, user, *, days: int, reason: str) -> Appeal:
+    """Extend the answer's term once, by up to 30 days, before it ends, with a notice (art. 12 part 2).
+
+    A pending request of the executor (request_extension) is answered by it
+    and cleared; the history keeps what was asked (the entry's «before»).
+    """
+    _require(user, "extend_term")
+    _check_extension(days, reason)
     with transaction.atomic():
         appeal = _lock(appeal, user)
-        _require_state(appeal, [Status.REGISTERED, Status.IN_WORK, Status.ON_APPROVAL], _("продлить срок"))
-        if appeal.extension_days:
-            raise AppealError(_("Срок рассмотрения уже продлевался; продлить его можно только один раз."))
-        if appeal.answer_due is not None and timezone.localdate() > appeal.answer_due:
-            raise AppealError(_("Срок уже истёк: продлить его можно только до окончания."))
-        _change(appeal, "appeal.extended", user=user, comment=reason, extension_days=days, extension_reason=reason)
+        _check_extendable(appeal, _("продлить срок"))
+        request = NO_EXTENSION_REQUEST if appeal.extension_requested_at is not None else {}
+        _change(appeal, "appeal.extended", user=user, comment=reason, extension_days=days, extension_reason=reason,
+                **request)
         _notify_citizen(appeal, "extension", due_date=appeal.answer_due, reason=reason)
+    return appeal
+
+
+def request_extension(appeal: Appeal, user, *, days: int, reason: str) -> Appeal:
+    """The executor asks the head to extend the term (art. 12 part 2: only the head, or whom they authorise, extends).
+
+    Recorded in the history and as a pending request on the appeal (the
+    head's work list counts them) until the head extends or declines. The
+    citizen is told nothing yet: only an extension is notified.
+    """
+    _require(user, "draft_answer")
+    _check_extension(days, reason)
+    with transaction.atomic():
+        appeal = _lock(appeal, user)
+        if appeal.executor_id != user.pk and not access.sees_all(user):
+            raise AppealPermissionError(_("Продление запрашивает исполнитель, которому поручено обращение."))
+        _check_extendable(appeal, _("запросить продление срока"))
+        if appeal.extension_requested_at is not None:
+            raise AppealError(_("Продление уже запрошено и ждёт решения руководителя."))
+        _change(appeal, "appeal.extension_requested", user=user, comment=reason,
+                extension_requested_at=timezone.now(), extension_requested_days=days,
+                extension_requested_reason=reason)
+    return appeal
+
+
+def decline_extension(appeal: Appeal, user, *, comment: str) -> Appeal:
+    """The head declines the executor's request: the term stays, the request clears, the reason is in the history."""
+    _require(user, "extend_term")
+    if not comment.strip():
+        raise AppealError(_("Укажите, почему срок не продлевается."))
+    with transaction.atomic():
+        appeal = _lock(appeal, user)
+        _require_state(appeal, EXTENDABLE, _("отказать в продлении срока"))
+        if appeal.extension_requested_at is None:
+            raise AppealError(_("Продление не запрашивалось."))
+        _change(appeal, "appeal.extension_declined", user=user, comment=comment, **NO_EXTENSION_REQUEST)
     return appeal
 
 
@@ -1098,7 +1156,9 @@ STEPS: tuple[Step, ...] = (
     Step("complaint_subject", "register_appeal", frozenset(OPEN)),
     Step("link", "link_appeals", frozenset(Appeal.Status.values)),
     Step("request_documents", "request_documents", frozenset({Status.IN_WORK})),
-    Step("extend", "extend_term", frozenset({Status.REGISTERED, Status.IN_WORK, Status.ON_APPROVAL})),
+    Step("extend", "extend_term", frozenset(EXTENDABLE)),
+    Step("request_extension", "draft_answer", frozenset(EXTENDABLE)),
+    Step("decline_extension", "extend_term", frozenset(EXTENDABLE)),
     Step("draft_answer", "draft_answer", frozenset({Status.IN_WORK})),
     Step("submit_answer", "draft_answer", frozenset({Status.IN_WORK})),
     Step("return_answer", "sign_answer", frozenset({Status.ON_APPROVAL})),
@@ -1122,6 +1182,12 @@ def available_steps(appeal: Appeal, user) -> list[str]:
         if appeal.status not in step.statuses or not user.has_perm(f"appeals.{step.permission}"):
             continue
         if step.code == "extend" and appeal.extension_days:
+            continue
+        if step.code == "request_extension" and (
+                appeal.extension_days or appeal.extension_requested_at is not None
+                or (appeal.executor_id != user.pk and not access.sees_all(user))):
+            continue
+        if step.code == "decline_extension" and appeal.extension_requested_at is None:
             continue
         if step.code == "register_assign" and not user.has_perm("appeals.assign_appeal"):
             continue

@@ -276,6 +276,22 @@ def on_approval(queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
     return open_appeals(queryset).filter(status=Status.ON_APPROVAL)
 
 
+def extension_requested(queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
+    """The executor asked to extend the term and the head has not decided (appeal_ext_requested_idx)."""
+    return open_appeals(queryset).filter(extension_requested_at__isnull=False)
+
+
+def extension_declined(queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
+    """The head declined the executor's request, and the term was not extended nor asked again since.
+
+    The executor learns the decision here and in the history (as a returned
+    answer); the line clears once the appeal is closed, extended, or asked for again.
+    """
+    declined = AppealEvent.objects.filter(appeal_id=OuterRef("pk"), action="appeal.extension_declined")
+    return open_appeals(queryset).filter(extension_days=0, extension_requested_at__isnull=True).filter(
+        Exists(declined))
+
+
 WORKLISTS.update({
     "not_registered": not_registered,
     "entered_today": entered_today,
@@ -283,6 +299,8 @@ WORKLISTS.update({
     "returned": answers_returned,
     "week": due_this_week,
     "on_approval": on_approval,
+    "extension_requested": extension_requested,
+    "extension_declined": extension_declined,
 })
 
 
@@ -340,20 +358,24 @@ for _entry in (
     WorkListEntry(EXECUTOR, "executor_returned", _("Ответы, возвращённые мне на доработку"),
                   lambda user, now: _mine(user, answers_returned()),
                   _appeals_list("attention=returned&executor=me"), order=20),
+    WorkListEntry(EXECUTOR, "executor_extension_declined", _("В продлении срока отказано"),
+                  lambda user, now: _mine(user, extension_declined()),
+                  _appeals_list("attention=extension_declined&executor=me"), order=25),
     WorkListEntry(EXECUTOR, "executor_week", _("Срок на этой неделе"),
                   lambda user, now: _mine(user, due_this_week(today=timezone.localdate(now))),
                   _appeals_list("attention=week&executor=me"), order=30),
     WorkListEntry(EXECUTOR, "executor_overdue", _("Просрочены"),
                   lambda user, now: _mine(user, overdue(today=timezone.localdate(now))),
                   _appeals_list("attention=overdue&executor=me"), order=40),
-    # No «продление запрошено» line: an extension is not requested in this
-    # model, the head (extend_term) extends the term as a step of their own.
     WorkListEntry(HEAD, "head_to_sign", _("Ответы на моей подписи"),
                   lambda user, now: _in_my_departments(user, on_approval()),
                   _appeals_list("attention=on_approval&department=mine"), order=10),
     WorkListEntry(HEAD, "head_overdue", _("Просрочены в моих подразделениях"),
                   lambda user, now: _in_my_departments(user, overdue(today=timezone.localdate(now))),
                   _appeals_list("attention=overdue&department=mine"), order=20),
+    WorkListEntry(HEAD, "head_extension_requested", _("Продление запрошено"),
+                  lambda user, now: _in_my_departments(user, extension_requested()),
+                  _appeals_list("attention=extension_requested&department=mine"), order=30),
     WorkListEntry(CLERK, "clerk_to_print", _("Письма к печати"), _queued_letters, _letters_url, order=10),
 ):
     register_entry(_entry)

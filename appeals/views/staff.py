@@ -129,6 +129,16 @@ def _extend(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     return gettext("Срок продлён до %(due)s. Заявитель уведомлён.") % {"due": f"{appeal.answer_due:%d.%m.%Y}"}
 
 
+def _request_extension(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
+    handling.request_extension(appeal, user, days=data["days"], reason=data["reason"])
+    return gettext("Продление срока запрошено у руководителя.")
+
+
+def _decline_extension(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
+    handling.decline_extension(appeal, user, comment=data["comment"])
+    return gettext("В продлении срока отказано; исполнитель увидит решение в истории обращения.")
+
+
 def _draft_answer(appeal: Appeal, user: Any, data: dict[str, Any]) -> str:
     remove = [enclosure.pk for enclosure in data.get("remove_files") or ()]
     if data.get("_and_submit"):
@@ -203,6 +213,10 @@ STEP_ACTIONS: dict[str, StepAction] = {action.code: action for action in (
     StepAction(DOCUMENTS_RECEIVED, _("Отметить ответ на запрос"), "request_documents", sf.DocumentsReceivedForm,
                _documents_received),
     StepAction("extend", _("Продлить срок"), "extend_term", sf.ExtendForm, _extend),
+    StepAction("request_extension", _("Запросить продление срока"), "draft_answer", sf.RequestExtensionForm,
+               _request_extension),
+    StepAction("decline_extension", _("Отказать в продлении"), "extend_term", sf.DeclineExtensionForm,
+               _decline_extension),
     StepAction("draft_answer", _("Подготовить ответ"), "draft_answer", sf.DraftAnswerForm, _draft_answer),
     StepAction("submit_answer", _("Передать на подпись"), "draft_answer", sf.SubmitAnswerForm, _submit_answer),
     StepAction("return_answer", _("Вернуть на доработку"), "sign_answer", sf.ReturnAnswerForm, _return_answer),

@@ -102,9 +102,11 @@ def test_the_heads_list_is_their_departments(client, roles):
     in_b = roles.appeal("on_approval", department=roles.department_b)
     late_b = age(roles.appeal("in_work", department=roles.department_b), 60)
     # A head of no department answers for all of them.
-    assert lines(roles.head) == {"head_to_sign": "2", "head_overdue": "1", "head_reviews": "0"}
+    assert lines(roles.head) == {"head_to_sign": "2", "head_overdue": "1", "head_extension_requested": "0",
+                                 "head_reviews": "0"}
     roles.department_a.members.add(roles.head)
-    assert lines(roles.head) == {"head_to_sign": "1", "head_overdue": "0", "head_reviews": "0"}
+    assert lines(roles.head) == {"head_to_sign": "1", "head_overdue": "0", "head_extension_requested": "0",
+                                 "head_reviews": "0"}
     assert listed(client, roles.head, "head_to_sign") == {in_a.number}
     roles.department_b.members.add(roles.head)
     assert listed(client, roles.head, "head_to_sign") == {in_a.number, in_b.number}
