@@ -35,6 +35,10 @@ def main() -> int:
     p.add_argument("-n", type=int, default=20)
     p.add_argument("--top", type=int, default=30)
     p.add_argument("--sort", default="cumulative,tottime")
+    p.add_argument("--callees", action="append", default=[],
+                   help="also print what the functions matching this pattern call (pstats print_callees)")
+    p.add_argument("--plain", action="store_true",
+                   help="also time -n GETs without the profiler (its overhead roughly doubles the time)")
     args = p.parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="appeals-bench-profile-"))
     run_handling.setup_django(args.db, var_dir, 8000)
@@ -66,6 +70,19 @@ def main() -> int:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(key).print_stats(args.top)
             print("\n".join(out.getvalue().splitlines()[:args.top + 12]))
+        for pattern in args.callees:
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_callees(pattern)
+            print(out.getvalue())
+        if args.plain:
+            times = []
+            for _ in range(args.n):
+                t0 = time.perf_counter()
+                client.get(url)
+                times.append(time.perf_counter() - t0)
+            times.sort()
+            print(f"without the profiler: median {times[len(times) // 2] * 1000:.1f} ms, "
+                  f"min {times[0] * 1000:.1f} ms")
     return 0
 
 

@@ -154,3 +154,30 @@ def test_a_surname_search_lists_by_surname_first_name_then_the_newest(client, ro
             for switch in switches:
                 cursor.execute(f"SET {switch} = on")
     assert "appeal_surname_order_idx" in plan and "Sort" not in plan.split("appeal_surname_order_idx")[0], plan
+
+
+def test_the_rows_checkbox_is_the_admins_own_markup(rf, roles):
+    """The list renders its checkboxes without the form renderer (issue 13); the HTML stays Django's."""
+    from django.contrib import admin
+
+    appeal = roles.appeal("in_work")
+    model_admin = admin.site._registry[Appeal]
+    ours = model_admin.action_checkbox(appeal)
+    djangos = admin.ModelAdmin.action_checkbox(model_admin, appeal)
+    assert str(ours) == str(djangos)
+    assert f'value="{appeal.pk}"' in ours and appeal.number in ours
+
+
+def test_the_state_and_the_step_read_as_before(client, roles):
+    """The state's names and the steps' titles are translated once a page; each row still shows its own."""
+    received = roles.appeal("received")
+    in_work = roles.appeal("in_work")
+    client.force_login(roles.registrar)
+    html = client.get(CHANGELIST).content.decode()
+    rows = {appeal.number: re.search(rf"<tr>(?:(?!</tr>).)*{appeal.number}.*?</tr>", html, re.DOTALL).group(0)
+            for appeal in (received, in_work)}
+    for appeal in (received, in_work):
+        assert f'<span class="status">{appeal.get_status_display()}</span>' in rows[appeal.number]
+    assert 'data-row-step="register_assign"' in rows[received.number]
+    assert ">Зарегистрировать" in rows[received.number]
+    assert "data-row-step" not in rows[in_work.number]  # the registrar does not draft answers
