@@ -32,6 +32,20 @@ def _is_reader(user) -> bool:
     return bool(user.is_active and user.is_staff and user.has_perm("appeals.view_appeal"))
 
 
+def department_ids(user) -> frozenset[int]:
+    """The departments the user belongs to, read once per user object.
+
+    A page asks this many times (the list's scope, the appeal, its letters,
+    its panels); like Django's own permission cache, the answer is kept on
+    the user object, which lives for one request.
+    """
+    cached = getattr(user, "_appeals_department_ids", None)
+    if cached is None:
+        cached = frozenset(user.departments.values_list("pk", flat=True)) if user.is_authenticated else frozenset()
+        user._appeals_department_ids = cached
+    return cached
+
+
 def appeal_condition(user, via: str = "") -> Q | None:
     """The condition on an appeal, reached through the lookup `via`, that the user may see it.
 
@@ -44,8 +58,8 @@ def appeal_condition(user, via: str = "") -> Q | None:
     if sees_all(user):
         return None
     prefix = f"{via}__" if via else ""
-    department_ids = list(user.departments.values_list("pk", flat=True))
-    return Q(**{f"{prefix}department_id__in": department_ids}) | Q(**{f"{prefix}executor_id": user.pk})
+    departments = sorted(department_ids(user))
+    return Q(**{f"{prefix}department_id__in": departments}) | Q(**{f"{prefix}executor_id": user.pk})
 
 
 def visible_appeals(user, queryset: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
@@ -73,7 +87,7 @@ def can_see(user, appeal: Appeal) -> bool:
         return True
     if appeal.executor_id == user.pk:
         return True
-    return appeal.department_id is not None and user.departments.filter(pk=appeal.department_id).exists()
+    return appeal.department_id is not None and appeal.department_id in department_ids(user)
 
 
 def can_read_contents(user, appeal: Appeal | None) -> bool:
