@@ -357,6 +357,21 @@ class Appeal(Applicant):
             # PostgreSQL only (COLLATE "C"), created by migration 0020_headroom_indexes.
             # The 7-day decision filter and the front-page flags.
             models.Index(fields=["status", "registered_at"], name="appeal_status_reg_idx"),
+            # The list filtered by state («в работе», «ответ дан»...) in the list's
+            # order: the page is read off this index instead of walking every open
+            # appeal first through appeal_admin_order_idx (bench/README.md, "Headroom").
+            # With the department and the executor included, an executor's capped
+            # count of a state is an index-only scan, not a walk of the table.
+            models.Index(
+                fields=["status", "next_due", "-received_at", "-id"], name="appeal_status_order_idx",
+                include=["department", "executor"],
+            ),
+            # «не принято решение по 7-дневному сроку» and «нет решения более 5 дней»:
+            # a few thousand of the open appeals, counted and listed off this index.
+            models.Index(
+                fields=["next_due", "-received_at", "-id"], name="appeal_decision_due_idx",
+                condition=models.Q(closed_at__isnull=True, decided_at__isnull=True, registered_at__isnull=False),
+            ),
             # The head's «продление запрошено» line: the open appeals with a pending request.
             models.Index(
                 fields=["department", "extension_requested_at"], name="appeal_ext_requested_idx",

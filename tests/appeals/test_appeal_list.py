@@ -181,3 +181,51 @@ def test_the_state_and_the_step_read_as_before(client, roles):
     assert 'data-row-step="register_assign"' in rows[received.number]
     assert ">Зарегистрировать" in rows[received.number]
     assert "data-row-step" not in rows[in_work.number]  # the registrar does not draft answers
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plans are PostgreSQL's")
+def test_a_filtered_lists_page_reads_its_keys_off_the_filters_index(roles):
+    """The state and the 7-day decision filters (issue 13): the page's keys come off an index, in the list's order."""
+    from appeals.services import worklists
+
+    roles.appeal("in_work")
+    order = ("next_due", "-received_at", "-id")  # AppealAdmin.ordering, with the -id the admin adds
+    queries = {
+        "appeal_status_order_idx": Appeal.objects.filter(status="answered"),
+        "appeal_decision_due_idx": worklists.decision_pending(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            for index, queryset in queries.items():
+                sql, params = queryset.order_by(*order).values("pk")[:50].query.sql_with_params()
+                cursor.execute(f"EXPLAIN {sql}", params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                assert index in plan, plan
+                assert "Sort" not in plan, plan  # read in the list's order, no sort of the matches
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+
+
+def test_a_page_is_its_keys_then_its_rows_in_the_lists_order(client, roles, monkeypatch):
+    """The paginator reads the page's keys, then only those rows with the text's first words (issue 13)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    appeals = [roles.appeal("in_work") for _ in range(3)]
+    for days, appeal in enumerate(appeals):
+        Appeal.objects.filter(pk=appeal.pk).update(next_due=None, received_at=timezone.now() - timedelta(days=days))
+    monkeypatch.setattr(AppealAdmin, "list_per_page", 2)
+    client.force_login(roles.registrar)
+    with CaptureQueriesContext(connection) as run:
+        first = client.get(CHANGELIST, {"status": "in_work"}).content.decode()
+    # Read before the next request, which clears the connection's query log.
+    selects = [q["sql"] for q in run.captured_queries if q["sql"].startswith('SELECT "appeals_appeal"."id"')]
+    second = client.get(CHANGELIST, {"status": "in_work", "p": 2}).content.decode()
+    shown = lambda html: re.findall(r">(ОГ-\d{4}-\d{6})</a>", html)  # noqa: E731
+    assert shown(first) == [appeals[0].number, appeals[1].number]  # the newest first, as the list orders
+    assert shown(second) == [appeals[2].number]
+    keys, rows = selects[-2], selects[-1]
+    assert "SUBSTR" not in keys.upper() and "LIMIT 2" in keys, selects
+    assert "SUBSTR" in rows.upper() and "LIMIT" not in rows, selects
