@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import run_handling
+from bench import common, run_handling
 
 
 def main() -> int:
@@ -48,7 +48,7 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
 
     client = Client()
-    client.force_login(User.objects.get(username=args.user))
+    common.force_login_verified(client, User.objects.get(username=args.user))
     for url in args.url:
         assert client.get(url).status_code == 200, url
         profiler = cProfile.Profile()

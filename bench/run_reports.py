@@ -47,6 +47,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import common  # noqa: E402
 from reports.filters import add_months  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -163,7 +164,7 @@ def main() -> None:
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
-    client.force_login(get_user_model().objects.get(username=args.head))
+    common.force_login_verified(client, get_user_model().objects.get(username=args.head))
     today = timezone.localdate()
     result: dict[str, Any] = {
         "started": timezone.now().isoformat(), "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
