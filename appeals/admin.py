@@ -550,7 +550,7 @@ class CappedCountPaginator(Paginator):
             top = self.count
         keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])  # type: ignore[attr-defined]
         rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=keys)}  # type: ignore[attr-defined]
-        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+        return self._get_page([rows[key] for key in keys if key in rows], number, self)  # type: ignore[attr-defined]
 
 
 @admin.register(Appeal)
