@@ -64,15 +64,21 @@ def fill(count: int, pending_every: int) -> None:
             f"SELECT '{PREFIX}' || g, 1900, g, {listed} FROM appeals_appeal, generate_series(1, %s) g WHERE id = %s",
             [count, template.pk],
         )
+        # The template's own rows (its history, the suggestions computed at intake...) go with it.
+        for relation in Appeal._meta.related_objects:
+            if relation.many_to_many:
+                continue
+            table = relation.related_model._meta.db_table
+            cursor.execute(f"DELETE FROM {table} WHERE {relation.field.column} = %s", [template.pk])
         cursor.execute("DELETE FROM appeals_appeal WHERE id = %s", [template.pk])
         cursor.execute("UPDATE appeals_appeal SET status = 'answered', closed_at = now() - interval '1 day' "
                        f"WHERE number LIKE '{PREFIX}%%'")
         cursor.execute(
             "INSERT INTO outbox_outgoingmessage (uid, kind, appeal_id, \"to\", subject, body_text, body_html, "
             "redact_after_send, attachment_name, attachment_path, attachment_type, status, attempts, last_error, "
-            "created_at, sent_at) "
+            "created_at, sent_at, render_context, template) "
             "SELECT md5('bench' || id)::uuid, 'letters.answer', id, 'citizen@mail.ru', 'Ответ', '', '', false, "
-            "'', '', '', 'sent', 1, '', now() - interval '1 day', now() - interval '1 day' "
+            "'', '', '', 'sent', 1, '', now() - interval '1 day', now() - interval '1 day', '{}'::jsonb, '' "
             f"FROM appeals_appeal WHERE number LIKE '{PREFIX}%%'"
         )
         cursor.execute(
@@ -101,14 +107,28 @@ def plan() -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def timed_sweep() -> dict[str, float | int]:
+def timed(sweep) -> dict[str, float | int]:
     tracemalloc.start()
     started = time.perf_counter()
-    asked = services.ask_sent_answers()
+    done = sweep()
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return {"asked": asked, "seconds": round(seconds, 3), "peak_python_bytes": peak}
+    return {"done": done, "seconds": round(seconds, 3), "peak_python_bytes": peak}
+
+
+def timed_sweep() -> dict[str, float | int]:
+    return timed(services.ask_sent_answers)
+
+
+def timed_expiry(count: int) -> dict[str, float | int]:
+    """`count` answered requests become unanswered ones whose time is up; then the expiry sweep runs."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE feedback_satisfactionrequest SET status = 'asked', resolved = '', "
+            "expires_at = now() - interval '1 hour' WHERE id IN (SELECT id FROM feedback_satisfactionrequest "
+            "WHERE status = 'answered' ORDER BY id LIMIT %s)", [count])
+    return timed(services.expire_requests)
 
 
 def main() -> None:
@@ -116,17 +136,23 @@ def main() -> None:
     parser.add_argument("--appeals", type=int, default=1_000_000)
     parser.add_argument("--pending-every", type=int, default=1000, help="one appeal in N is not asked yet")
     parser.add_argument("--clean", action="store_true", help="remove the bench rows and stop")
+    parser.add_argument("--reuse", action="store_true", help="keep the rows of an earlier run (no fill)")
+    parser.add_argument("--expire", type=int, default=1000,
+                        help="then this many requests run out of time and the expiry sweep runs (0: skip)")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("needs PostgreSQL: set DATABASE_URL")
-    clean()
-    if args.clean:
-        return
-    started = time.perf_counter()
-    fill(args.appeals, args.pending_every)
-    filled = time.perf_counter() - started
+    filled = 0.0
+    if not args.reuse:
+        clean()
+        if args.clean:
+            return
+        started = time.perf_counter()
+        fill(args.appeals, args.pending_every)
+        filled = time.perf_counter() - started
     explained = plan()
     first, second = timed_sweep(), timed_sweep()
+    expiry = [timed_expiry(args.expire), timed_expiry(args.expire), timed_expiry(args.expire)] if args.expire else []
     result = {
         "appeals": Appeal.objects.filter(number__startswith=PREFIX).count(),
         "requests": SatisfactionRequest.objects.filter(appeal__number__startswith=PREFIX).count(),
@@ -134,6 +160,7 @@ def main() -> None:
         "fill_seconds": round(filled, 1),
         "first_sweep": first,
         "second_sweep": second,
+        "expiry_sweeps": expiry,
         "plan": explained,
     }
     print(json.dumps(result, ensure_ascii=False, indent=2))
