@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from appeals import deadlines
 from appeals.deadlines import Due, ShiftRule, WorkCalendar
 from appeals.models import Appeal
+from appeals.signals import terms_moved
 from classifiers.models import CalendarDay
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,8 @@ def recompute_open_terms() -> int:
     written, each by one UPDATE that matches the rows still holding exactly
     those dates (an appeal changed meanwhile by a step of its own keeps what
     that step stored). Time and memory follow the combinations, not the
-    appeals, and a calendar change writes exactly the appeals it moves.
+    appeals, and a calendar change writes exactly the appeals it moves;
+    terms_moved gives their ids to the reports, which re-count just them.
     """
     reset_calendar()
     groups = (
@@ -158,9 +160,32 @@ def recompute_open_terms() -> int:
         }
         if all(group[name] == value for name, value in values.items()):
             continue
-        changed_total += _group_rows(group).update(**values)
+        changed_total += _move_group(group, values)
     logger.info("terms recomputed changed=%s", changed_total)
     return changed_total
+
+
+# At most this many appeals of one combination are moved by one UPDATE (and re-counted by one terms_moved).
+MOVE_CHUNK = 2000
+
+
+def _move_group(group: dict[str, Any], values: dict[str, Any]) -> int:
+    """Write the group's new dates and tell terms_moved which appeals got them; return how many.
+
+    The rows that still hold the group's dates are locked and read by id (a
+    chunk at a time), so the UPDATE writes exactly them and the receivers of
+    terms_moved (the reports' tallies of the terms kept) re-count exactly
+    them, in the same transaction.
+    """
+    moved = 0
+    while True:
+        with transaction.atomic():
+            ids = list(_group_rows(group).select_for_update().order_by("pk").values_list("pk", flat=True)[:MOVE_CHUNK])
+            if ids:
+                moved += Appeal.objects.filter(pk__in=ids).update(**values)
+                terms_moved.send(sender=Appeal, appeal_ids=ids)
+        if len(ids) < MOVE_CHUNK:
+            return moved
 
 
 def _group_rows(group: dict[str, Any]) -> QuerySet[Appeal]:
