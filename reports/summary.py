@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from appeals.models import Appeal, AppealQuestion
@@ -116,20 +116,44 @@ def _freeze(key: Key) -> tuple:
     return tuple(sorted(key.items()))
 
 
-def _move(model: type[AppealTally] | type[QuestionTally] | type[WeekTally] | type[SatisfactionTally], key: Key,
-          delta: int) -> None:
-    """Add delta to the tally row of the key, creating it when missing.
+def _apply(table: str, deltas: dict[tuple, int]) -> None:
+    """Add each delta to the tally row of its key, creating the rows that are missing: set-wise.
 
-    Two transactions may create the same key at once; no unique constraint
-    stops them (NULLs in it would be distinct on PostgreSQL anyway), so a key
-    may have two rows. Every reader sums, and a move changes just one row.
+    The rows of the keys are found by one query (the keys' months and
+    departments, matched in Python), locked in primary-key order, then
+    changed by one UPDATE per distinct delta (nearly all are ±1) and one
+    bulk INSERT. Two transactions may create the same key at once; no unique
+    constraint stops them (NULLs in it would be distinct on PostgreSQL
+    anyway), so a key may have two rows: every reader sums, and a move
+    changes just one of them.
     """
-    lookup = _dates(key)
-    pk = model.objects.filter(**lookup).values_list("pk", flat=True).first()
-    if pk is None:
-        model.objects.create(**lookup, count=delta)
-    else:
-        model.objects.filter(pk=pk).update(count=F("count") + delta)
+    model = TALLIES[table]
+    wanted = {frozen: delta for frozen, delta in deltas.items() if delta}
+    if not wanted:
+        return
+    fields = [name for name, _value in next(iter(wanted))]
+    lookups = [_lookup(frozen) for frozen in wanted]
+    departments = {k["department_id"] for k in lookups}
+    by_department = Q(department_id__in=[d for d in departments if d is not None])
+    if None in departments:
+        by_department |= Q(department_id__isnull=True)
+    found: dict[tuple, int] = {}
+    for row in (model.objects.filter(by_department, month__in={k["month"] for k in lookups})
+                .order_by("pk").values("pk", *fields)):
+        frozen = tuple((name, row[name].isoformat() if name in ("month", "week") else row[name]) for name in fields)
+        found.setdefault(frozen, row["pk"])
+    existing = {found[frozen]: delta for frozen, delta in wanted.items() if frozen in found}
+    if existing:
+        # One order for every transaction: two that move counts between the same rows in opposite
+        # directions wait for each other instead of deadlocking.
+        list(model.objects.select_for_update().filter(pk__in=sorted(existing)).order_by("pk").values_list("pk"))
+        by_delta: dict[int, list[int]] = {}
+        for pk, delta in existing.items():
+            by_delta.setdefault(delta, []).append(pk)
+        for delta, pks in sorted(by_delta.items()):
+            model.objects.filter(pk__in=pks).update(count=F("count") + delta)
+    model.objects.bulk_create([model(**_lookup(frozen), count=delta) for frozen, delta in wanted.items()
+                               if frozen not in found], batch_size=REFRESH_CHUNK)
 
 
 def _dates(key: Key) -> dict[str, Any]:
@@ -219,17 +243,17 @@ def _refresh_chunk(ids: list[int]) -> int:
             deltas[("question", frozen)] += times
         share.appeal_key, share.question_keys, share.week_key = new_key, new_questions, new_week
         share.satisfaction_key = new_satisfaction
-    # One order for every transaction: two steps that move counts between the
-    # same two keys in opposite directions lock the rows in the same order
-    # and wait for each other instead of deadlocking.
-    for (table, frozen), delta in sorted(deltas.items(), key=lambda move: (move[0][0], repr(move[0][1]))):
-        if delta:
-            _move(TALLIES[table], dict(frozen), delta)
+    by_table: dict[str, dict[tuple, int]] = {}
+    for (table, frozen), delta in deltas.items():
+        by_table.setdefault(table, {})[frozen] = delta
+    for table in sorted(by_table):  # the tables in one order too
+        _apply(table, by_table[table])
     if changed:
-        AppealShare.objects.bulk_update(
-            changed, ["appeal_key", "question_keys", "week_key", "satisfaction_key"], batch_size=REFRESH_CHUNK)
-    if created:
-        AppealShare.objects.bulk_create(created, batch_size=REFRESH_CHUNK)
+        # Rewritten, not bulk_update: its CASE over four JSON columns costs more than the moves themselves
+        # (1.4 of 2.0 s for 1,000 appeals). The rows are locked above; the DELETE and INSERT keep them so.
+        AppealShare.objects.filter(appeal_id__in=[share.appeal_id for share in changed]).delete()
+    if changed or created:
+        AppealShare.objects.bulk_create([*changed, *created], batch_size=REFRESH_CHUNK)
     return len(changed) + len(created)
 
 
