@@ -138,10 +138,18 @@ def _apply(table: str, deltas: dict[tuple, int]) -> None:
     if None in departments:
         by_department |= Q(department_id__isnull=True)
     found: dict[tuple, int] = {}
-    for row in (model.objects.filter(by_department, month__in={k["month"] for k in lookups})
-                .order_by("pk").values("pk", *fields)):
-        frozen = tuple((name, row[name].isoformat() if name in ("month", "week") else row[name]) for name in fields)
-        found.setdefault(frozen, row["pk"])
+    if len(wanted) <= FEW_KEYS:
+        # A step's few keys: each by its own exact lookup (the month index), not the month's rows.
+        for frozen, lookup in zip(wanted, lookups, strict=True):
+            pk = model.objects.filter(**lookup).order_by("pk").values_list("pk", flat=True).first()
+            if pk is not None:
+                found[frozen] = pk
+    else:
+        for row in (model.objects.filter(by_department, month__in={k["month"] for k in lookups})
+                    .order_by("pk").values("pk", *fields)):
+            frozen = tuple((name, row[name].isoformat() if name in ("month", "week") else row[name])
+                           for name in fields)
+            found.setdefault(frozen, row["pk"])
     existing = {found[frozen]: delta for frozen, delta in wanted.items() if frozen in found}
     if existing:
         # One order for every transaction: two that move counts between the same rows in opposite
@@ -168,6 +176,8 @@ TALLIES: dict[str, Any] = {"appeal": AppealTally, "question": QuestionTally, "we
                            "satisfaction": SatisfactionTally}
 # At most this many appeals per statement of refresh_appeals (SQLite's limit of variables).
 REFRESH_CHUNK = 500
+# Up to this many keys of a table, _apply looks each up exactly; more, it reads their months' rows once.
+FEW_KEYS = 8
 
 
 def keys_of(row: dict[str, Any], questions: Iterable[dict[str, Any]]) -> tuple[Key, list[Key]]:
