@@ -119,8 +119,9 @@ def _freeze(key: Key) -> tuple:
 def _apply(table: str, deltas: dict[tuple, int]) -> None:
     """Add each delta to the tally row of its key, creating the rows that are missing: set-wise.
 
-    The rows of the keys are found by one query (the keys' months and
-    departments, matched in Python), locked in primary-key order, then
+    The rows of a step's few keys are found by exact lookups; a batch's by
+    one query (the keys' months and departments, matched in Python). They
+    are locked in primary-key order, then
     changed by one UPDATE per distinct delta (nearly all are ±1) and one
     bulk INSERT. Two transactions may create the same key at once; no unique
     constraint stops them (NULLs in it would be distinct on PostgreSQL
