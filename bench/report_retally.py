@@ -46,8 +46,8 @@ def calendar(days: int, recount: bool) -> None:
         terms_moved.disconnect(dispatch_uid="reports.summary.terms")
     try:
         with transaction.atomic():
-            due = (Appeal.objects.filter(closed_at__isnull=True).values("next_due").annotate(n=Count("pk"))
-                   .order_by("-n", "next_due").values_list("next_due", flat=True)[:days])
+            due = (Appeal.objects.filter(closed_at__isnull=True, next_due__isnull=False).values("next_due")
+                   .annotate(n=Count("pk")).order_by("-n", "next_due").values_list("next_due", flat=True)[:days])
             for day in due:
                 CalendarDay.objects.update_or_create(date=day, defaults={"is_working": False, "note": "bench"})
             terms.reset_calendar()
