@@ -49,6 +49,7 @@ def calendar(days: int, recount: bool) -> None:
             due = (Appeal.objects.filter(closed_at__isnull=True, next_due__isnull=False).values("next_due")
                    .annotate(n=Count("pk")).order_by("-n", "next_due").values_list("next_due", flat=True)[:days])
             for day in due:
+                assert day is not None  # filtered above
                 CalendarDay.objects.update_or_create(date=day, defaults={"is_working": False, "note": "bench"})
             terms.reset_calendar()
             started = time.perf_counter()
