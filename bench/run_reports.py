@@ -175,7 +175,8 @@ def main() -> None:
         cursor.execute("SELECT version()")
         result["machine"]["postgresql"] = cursor.fetchone()[0].split(",")[0]
         counts = {}
-        for table in (A, Q, S, "reports_appealtally", "reports_questiontally", "reports_weektally"):
+        for table in (A, Q, S, "reports_appealtally", "reports_questiontally", "reports_weektally",
+                      "reports_satisfactiontally"):
             cursor.execute(f"SELECT count(*) FROM {table}")
             counts[table] = cursor.fetchone()[0]
         result["rows"] = counts

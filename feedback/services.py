@@ -35,6 +35,7 @@ from appeals.services import access
 from appeals.services.handling import record
 from appeals.services.intake import AppealError
 from feedback.models import SatisfactionChannel, SatisfactionKey, SatisfactionRequest
+from feedback.signals import requests_changed
 from letters.models import PostalLetter
 from outbox.models import OutgoingMessage
 
@@ -127,7 +128,11 @@ def _sent_at() -> Coalesce:
 
 
 def _make_requests(claimed: list[tuple[int, int, str, datetime]], now: datetime) -> int:
-    """Create the requests of claimed keys (pk, appeal_id, channel, sent_at) and mark the keys asked."""
+    """Create the requests of claimed keys (pk, appeal_id, channel, sent_at) and mark the keys asked.
+
+    Call inside the transaction that claimed the keys: the receivers of
+    requests_changed (the reports' tallies) count the new requests in it.
+    """
     expire = timedelta(days=settings.FEEDBACK_EXPIRE_DAYS)
     made = SatisfactionRequest.objects.bulk_create(
         [SatisfactionRequest(appeal_id=appeal_id, channel=channel, asked_at=sent_at, expires_at=sent_at + expire)
@@ -137,6 +142,7 @@ def _make_requests(claimed: list[tuple[int, int, str, datetime]], now: datetime)
         ignore_conflicts=True,
     )
     SatisfactionKey.objects.filter(pk__in=[row[0] for row in claimed]).update(asked_at=now)
+    requests_changed.send(sender=SatisfactionRequest, appeal_ids=[row[1] for row in claimed])
     return len(made)
 
 
@@ -233,8 +239,10 @@ def _expire_one(request: SatisfactionRequest, now: datetime) -> None:
     Its own statement, not in the caller's transaction: the refusal that
     follows must not roll the expiry back.
     """
-    SatisfactionRequest.objects.filter(pk=request.pk, status=Status.ASKED, expires_at__lte=now).update(
-        status=Status.EXPIRED)
+    with transaction.atomic():
+        if SatisfactionRequest.objects.filter(pk=request.pk, status=Status.ASKED, expires_at__lte=now).update(
+                status=Status.EXPIRED):
+            requests_changed.send(sender=SatisfactionRequest, appeal_ids=[request.appeal_id])
 
 
 def answer_request(request: SatisfactionRequest, *, resolved: str, mark: int | None = None, comment: str = "",
@@ -305,10 +313,29 @@ def review_request(request: SatisfactionRequest, user, *, note: str, now: dateti
 
 
 # --- 4. expiry ---------------------------------------------------------------------------
-def expire_requests(*, now: datetime | None = None) -> int:
-    """Mark the unanswered requests whose time is up as expired (one UPDATE over a partial index)."""
-    done = SatisfactionRequest.objects.filter(status=Status.ASKED, expires_at__lte=now or timezone.now()).update(
-        status=Status.EXPIRED)
+def expire_requests(*, now: datetime | None = None, batch: int = 1000) -> int:
+    """Mark the unanswered requests whose time is up as expired; return how many.
+
+    A batch at a time over the partial index of open requests, claimed under
+    SKIP LOCKED (a request the citizen is answering right now is left to that
+    answer): one UPDATE per batch, and the receivers of requests_changed (the
+    reports' tallies) re-count the batch's appeals in the same transaction.
+    Memory stays at one batch.
+    """
+    now = now or timezone.now()
+    done = 0
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                SatisfactionRequest.objects.filter(status=Status.ASKED, expires_at__lte=now)
+                .select_for_update(skip_locked=True).order_by("expires_at", "pk").values_list("pk", "appeal_id")[:batch]
+            )
+            if claimed:
+                done += SatisfactionRequest.objects.filter(
+                    pk__in=[pk for pk, _appeal in claimed], status=Status.ASKED).update(status=Status.EXPIRED)
+                requests_changed.send(sender=SatisfactionRequest, appeal_ids=[appeal for _pk, appeal in claimed])
+        if len(claimed) < batch:
+            break
     if done:
         logger.info("feedback expired count=%s", done)
     return done

@@ -85,6 +85,20 @@ class WeekTally(TallyBase):
         indexes = [models.Index(fields=["week"], name="reports_wtally_week_idx")]
 
 
+class SatisfactionTally(TallyBase):
+    """Satisfaction requests (feedback.SatisfactionRequest) by the month the citizen was asked (local time;
+    `month` here is that month, not the month received), the appeal's department, executor, topic, channel and
+    kind, and the request's state, answer and mark. The report's counts and mean mark are sums over these."""
+
+    topic_code = models.CharField(max_length=19)
+    status = models.CharField(max_length=16)
+    resolved = models.CharField(max_length=8, blank=True)
+    mark = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="reports_stally_month_idx")]
+
+
 class AppealShare(models.Model):
     """What one appeal adds to the tallies now (the keys), so a change can take it back."""
 
@@ -92,6 +106,8 @@ class AppealShare(models.Model):
     appeal_key = models.JSONField(default=dict)
     question_keys = models.JSONField(default=list)
     week_key = models.JSONField(default=dict)
+    # The appeal's satisfaction request, {} while it has none.
+    satisfaction_key = models.JSONField(default=dict)
 
     def __str__(self) -> str:
         return str(self.appeal_id)

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appeals.models import Appeal, AppealKind, Channel, Department, QuestionResult
 from classifiers.models import Cause, Topic
 from reports.filters import Filters, appeals_url, scoped
-from reports.models import TERM_KEPT, TERM_MISSED, AppealTally, QuestionTally
+from reports.models import TERM_KEPT, TERM_MISSED, AppealTally, QuestionTally, SatisfactionTally
 
 
 @dataclass
@@ -372,14 +372,16 @@ def satisfaction_link(filters: Filters, **lookups: Any) -> dict[str, Any]:
 
 
 class SatisfactionReport(Report):
+    """Reads SatisfactionTally: the requests by the month asked, the appeal's department, topic, executor."""
+
     slug = "satisfaction"
     title = _("Удовлетворённость ответами")
     description = _("Вопросы «Ответ решил ваш вопрос?», заданные в периоде, по подразделению, тематике "
                     "и исполнителю обращения.")
     GROUPS: ClassVar[dict[str, tuple[str, Any]]] = {
-        "department": ("appeal__department_id", _("подразделение")),
-        "topic": ("appeal__topic_code", _("тематика")),
-        "executor": ("appeal__executor_id", _("исполнитель")),
+        "department": ("department_id", _("подразделение")),
+        "topic": ("topic_code", _("тематика")),
+        "executor": ("executor_id", _("исполнитель")),
     }
 
     def __init__(self, *args: Any, group: str = "department", **kwargs: Any) -> None:
@@ -389,22 +391,25 @@ class SatisfactionReport(Report):
     def link(self, **lookups: Any) -> dict[str, Any]:
         return satisfaction_link(self.filters, **lookups)
 
-    def queryset(self):
-        return satisfaction_requests(self.user, self.filters)
+    def tallies(self):
+        """The tallies of the period (the month asked), narrowed by the filters and the user's scope."""
+        return scoped(self.user, SatisfactionTally.objects.filter(self.filters.tally_q()))
 
     def table(self) -> Table:
         from feedback.models import SatisfactionRequest
 
         S, Res = SatisfactionRequest.Status, SatisfactionRequest.Resolved
         field_name, title = self.GROUPS[self.group]
+        marked = Q(mark__isnull=False)
         aggregates = {
-            "asked": Count("pk"), "answered": Count("pk", filter=Q(status=S.ANSWERED)),
-            "expired": Count("pk", filter=Q(status=S.EXPIRED)),
-            "yes": Count("pk", filter=Q(resolved=Res.YES)), "partly": Count("pk", filter=Q(resolved=Res.PARTLY)),
-            "no": Count("pk", filter=Q(resolved=Res.NO)), "mark": Avg("mark"),
+            "asked": _sum(), "n_answered": _sum(Q(status=S.ANSWERED)), "n_expired": _sum(Q(status=S.EXPIRED)),
+            "yes": _sum(Q(resolved=Res.YES)), "partly": _sum(Q(resolved=Res.PARTLY)),
+            "no": _sum(Q(resolved=Res.NO)),
+            "mark_sum": Sum(F("count") * F("mark"), filter=marked, default=0), "marks": _sum(marked),
         }
-        rows = list(self.queryset().values(field_name).order_by(field_name).annotate(**aggregates))
-        total = self.queryset().aggregate(**aggregates)
+        rows = list(self.tallies().values(field_name).order_by(field_name).annotate(**aggregates))
+        # The total adds up the groups' rows (a few hundred at most): no second aggregate.
+        total = {key: sum(row[key] for row in rows) for key in aggregates}
         if self.group == "department":
             names: dict[Any, str] = department_names({r[field_name] for r in rows})
         elif self.group == "executor":
@@ -424,14 +429,14 @@ class SatisfactionReport(Report):
                 label = names.get(value, str(value)) if value is not None else names.get(None, "—")
                 base = self.link(**{lookup: value if value is not None else "none"}) if value else self.link(
                     **({"executor__isnull": "True"} if lookup == "executor" else {"department": "none"}))
-            answered = data["answered"] or 0
+            answered = data["n_answered"]
             table.rows.append([
                 Cell(label), Cell(data["asked"], base),
-                Cell(data["answered"], {**base, "satisfaction__status": S.ANSWERED}),
-                Cell(data["expired"], {**base, "satisfaction__status": S.EXPIRED}),
+                Cell(answered, {**base, "satisfaction__status": S.ANSWERED}),
+                Cell(data["n_expired"], {**base, "satisfaction__status": S.EXPIRED}),
                 *(Cell(data[k], {**base, "satisfaction__resolved": k}) for k in ("yes", "partly", "no")),
                 Cell(round(100 * data["yes"] / answered, 1) if answered else None),
-                Cell(round(data["mark"], 2) if data["mark"] is not None else None),
+                Cell(round(data["mark_sum"] / data["marks"], 2) if data["marks"] else None),
             ])
         return table
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from appeals import deadlines
 from appeals.deadlines import Due, ShiftRule, WorkCalendar
 from appeals.models import Appeal
+from appeals.signals import terms_moved
 from classifiers.models import CalendarDay
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,8 @@ def recompute_open_terms() -> int:
     written, each by one UPDATE that matches the rows still holding exactly
     those dates (an appeal changed meanwhile by a step of its own keeps what
     that step stored). Time and memory follow the combinations, not the
-    appeals, and a calendar change writes exactly the appeals it moves.
+    appeals, and a calendar change writes exactly the appeals it moves;
+    terms_moved gives their ids to the reports, which re-count just them.
     """
     reset_calendar()
     groups = (
@@ -146,7 +148,7 @@ def recompute_open_terms() -> int:
         .annotate(appeals=Count("pk"))
         .order_by()
     )
-    changed_total = 0
+    moving: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for group in groups.iterator(chunk_size=2000):
         terms = terms_from(group["received_day"], group["registered_day"], group["extension_days"])
         values = {
@@ -158,9 +160,42 @@ def recompute_open_terms() -> int:
         }
         if all(group[name] == value for name, value in values.items()):
             continue
-        changed_total += _group_rows(group).update(**values)
+        moving.append((group, values))
+    changed_total = _move_groups(moving)
     logger.info("terms recomputed changed=%s", changed_total)
     return changed_total
+
+
+# At most this many appeals are moved in one transaction (and re-counted by one terms_moved).
+MOVE_CHUNK = 500
+
+
+def _move_groups(moving: list[tuple[dict[str, Any], dict[str, Any]]]) -> int:
+    """Write the new dates of the moving combinations and tell terms_moved which appeals got them.
+
+    A transaction takes combinations in turn until it holds MOVE_CHUNK
+    appeals (a large combination is split): the rows that still hold a
+    combination's dates are locked and read by id, so its UPDATE writes
+    exactly them, and the receivers of terms_moved (the reports' tallies of
+    the terms kept) re-count exactly the transaction's appeals, once, before
+    it commits. Returns how many appeals were moved.
+    """
+    moved, queue = 0, list(reversed(moving))
+    while queue:
+        with transaction.atomic():
+            taken: list[int] = []
+            while queue and len(taken) < MOVE_CHUNK:
+                group, values = queue[-1]
+                room = MOVE_CHUNK - len(taken)
+                ids = list(_group_rows(group).select_for_update().order_by("pk").values_list("pk", flat=True)[:room])
+                if ids:
+                    moved += Appeal.objects.filter(pk__in=ids).update(**values)
+                    taken += ids
+                if len(ids) < room:
+                    queue.pop()  # no row of the combination is left with the old dates
+            if taken:
+                terms_moved.send(sender=Appeal, appeal_ids=taken)
+    return moved
 
 
 def _group_rows(group: dict[str, Any]) -> QuerySet[Appeal]:

@@ -141,10 +141,23 @@ def test_a_click_before_the_sweep_asks_and_the_sweep_does_not_ask_again(client, 
 
 def test_the_sweep_reads_only_the_candidates(roles, django_assert_max_num_queries):
     """Set-wise: the number of queries does not grow with the appeals answered and asked about."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    answered(roles)
+    assert services.ask_sent_answers(batch=1000) == 1  # the reports' tally rows of these keys now exist
     for _ in range(3):
         answered(roles)
-    with django_assert_max_num_queries(6):
+    with CaptureQueriesContext(connection) as three:
         assert services.ask_sent_answers(batch=1000) == 3
+    # The sweep's own six, then the reports' tally of the new requests (feedback.signals.requests_changed):
+    # a few reads of the batch's appeals, one write per tally table, two of their shares.
+    assert len(three.captured_queries) <= 16, [q["sql"][:60] for q in three.captured_queries]
+    for _ in range(6):
+        answered(roles)
+    with CaptureQueriesContext(connection) as six:
+        assert services.ask_sent_answers(batch=1000) == 6
+    assert len(six.captured_queries) == len(three.captured_queries)
     with django_assert_max_num_queries(3):  # the savepoint, the select, its release
         assert services.ask_sent_answers() == 0  # the partial index holds no candidate any more
 

@@ -107,17 +107,19 @@ def build_world(roles: Roles, time_machine: Any) -> World:
 
 
 def _satisfaction(a: dict[str, Appeal]) -> None:
-    from feedback.models import SatisfactionRequest
+    """Through the feedback services, as the citizens would: a1 and a7 asked in February, a2 in March."""
+    from feedback import services
 
-    S = SatisfactionRequest.Status
-    for name, asked, status, resolved, mark in (
-            ("a1", "2026-02-07", S.ANSWERED, "yes", 5), ("a2", "2026-03-21", S.ANSWERED, "no", 2),
-            ("a7", "2026-02-04", S.EXPIRED, "", None)):
-        SatisfactionRequest.objects.create(
-            appeal=a[name], channel="email", status=status, asked_at=at(asked),
-            expires_at=at(asked) + dt.timedelta(days=14),
-            answered_at=at(asked) + dt.timedelta(days=1) if status == S.ANSWERED else None,
-            resolved=resolved, mark=mark, needs_review=resolved == "no")
+    def ask(name: str, day: str):
+        return services.request_for_key(a[name].satisfaction_key, now=at(day))
+
+    one, seven = ask("a1", "2026-02-07"), ask("a7", "2026-02-04")
+    services.answer_request(one, resolved="yes", mark=5, now=at("2026-02-08"))
+    services.expire_requests(now=at("2026-02-04") + dt.timedelta(days=60))
+    two = ask("a2", "2026-03-21")
+    services.answer_request(two, resolved="no", mark=2, comment="Вопрос не решён.", now=at("2026-03-22"))
+    seven.refresh_from_db()
+    assert seven.status == "expired"
 
 
 @pytest.fixture

@@ -114,6 +114,38 @@ def test_satisfaction_shares(world, client):
     assert [r[0].value for r in by_executor.rows] == ["Анна Смирнова", "Итого"]
 
 
+def test_every_satisfaction_figure_links_exactly_the_appeals_behind_it(world, client):
+    """The report reads the tally; each figure's list of appeals, filtered from the requests, is the same set."""
+    a = world.appeals
+    expected = {"спрошено": {"a1", "a2", "a7"}, "ответили": {"a1", "a2"}, "не ответили в срок": {"a7"},
+                "решён: да": {"a1"}, "частично": set(), "нет": {"a2"}}
+    client.force_login(world.roles.head)
+    for group in ("department", "topic", "executor"):
+        table = SatisfactionReport(world.roles.head, FEB_MAR, group=group).table()
+        assert len(table.rows) == 2, group  # the three appeals share department A, topic t1 and Anna
+        for row in table.rows:
+            for column, names in expected.items():
+                cell = row[table.header.index(column)]
+                assert cell.value == len(names), (group, row[0].value, column)
+                assert appeals_behind(client, cell) == {a[n].number for n in names}, (group, column)
+    # By the month asked: a1 and a7 in February, a2 in March.
+    february = SatisfactionReport(world.roles.head, Filters(FEB_MAR.start, FEB_MAR.start)).table()
+    march = SatisfactionReport(world.roles.head, Filters(FEB_MAR.end, FEB_MAR.end)).table()
+    assert [february.rows[-1][i].value for i in (1, 2, 3, 8)] == [2, 1, 1, 5]
+    assert [march.rows[-1][i].value for i in (1, 2, 3, 8)] == [1, 1, 0, 2]
+    assert appeals_behind(client, march.rows[-1][1]) == {a["a2"].number}
+    # The filters and the user's scope narrow the tally as they narrow the other reports.
+    topic_2 = SatisfactionReport(world.roles.head, Filters(FEB_MAR.start, FEB_MAR.end, topic=world.t2.code)).table()
+    assert topic_2.rows[-1][1].value == 0
+    department_b = Filters(FEB_MAR.start, FEB_MAR.end, department_id=world.roles.department_b.pk)
+    assert SatisfactionReport(world.roles.head, department_b).table().rows[-1][1].value == 0
+    assert SatisfactionReport(world.roles.executor_b, FEB_MAR).table().rows[-1][1].value == 0
+    own = SatisfactionReport(world.roles.executor_a, FEB_MAR).table()
+    assert own.rows[-1][1].value == 3
+    client.force_login(world.roles.executor_a)
+    assert appeals_behind(client, own.rows[-1][1]) == {a[n].number for n in ("a1", "a2", "a7")}
+
+
 def test_executors_load(world, client):
     a6 = world.appeals["a6"]
     monday = a6.next_due - dt.timedelta(days=a6.next_due.weekday())

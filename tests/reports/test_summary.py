@@ -15,7 +15,7 @@ from appeals.models import Appeal, AppealQuestion
 from appeals.services import handling, worklists
 from classifiers.models import Topic
 from reports import summary
-from reports.models import AppealTally, QuestionTally, WeekTally
+from reports.models import AppealTally, QuestionTally, SatisfactionTally, WeekTally
 from tests.roles import Roles, external_body, make_appeal
 from tests.roles import roles as roles  # the fixture
 
@@ -73,10 +73,27 @@ def raw_weeks() -> Counter:
                      r["kind"]): r["n"] for r in rows})
 
 
+SATISFACTION_FIELDS = ("month", "department_id", "executor_id", "topic_code", "channel", "kind", "status",
+                       "resolved", "mark")
+
+
+def raw_satisfaction() -> Counter:
+    """The satisfaction requests grouped as SatisfactionTally (month asked), by the database from the requests."""
+    from feedback.models import SatisfactionRequest
+
+    rows = (SatisfactionRequest.objects.annotate(m=TruncMonth("asked_at"))
+            .values("m", "appeal__department_id", "appeal__executor_id", "appeal__topic_code", "appeal__channel",
+                    "appeal__kind", "status", "resolved", "mark").annotate(n=Count("pk")).order_by())
+    return Counter({(r["m"].date(), r["appeal__department_id"], r["appeal__executor_id"], r["appeal__topic_code"],
+                     r["appeal__channel"], r["appeal__kind"], r["status"], r["resolved"], r["mark"]): r["n"]
+                    for r in rows})
+
+
 def assert_summary_is_raw() -> None:
     assert tallies(WeekTally, ("week", "department_id", "executor_id", "topic_code", "channel", "kind")) == raw_weeks()
     assert tallies(AppealTally, APPEAL_FIELDS) == raw_appeals()
     assert tallies(QuestionTally, QUESTION_FIELDS) == raw_questions()
+    assert tallies(SatisfactionTally, SATISFACTION_FIELDS) == raw_satisfaction()
 
 
 class Steps:
@@ -132,12 +149,44 @@ class Steps:
                 results[question.pk] = (result, result == "supported" and self.rng.random() < 0.5)
             handling.sign_answer(appeal, self.roles.head, signer_position="Проректор", results=results)
 
+    # The citizen's side, through the feedback services (no history entry for asking or expiring).
+    def ask(self) -> None:
+        from feedback import services
+        from feedback.models import SatisfactionKey
+
+        keys = list(SatisfactionKey.objects.filter(asked_at__isnull=True).order_by("pk"))
+        if keys:
+            services.request_for_key(self.rng.choice(keys))
+
+    def reply(self) -> None:
+        from feedback import services
+        from feedback.models import SatisfactionRequest
+
+        requests = list(SatisfactionRequest.objects.filter(status="asked").order_by("pk"))
+        if requests:
+            services.answer_request(self.rng.choice(requests), resolved=self.rng.choice(["yes", "partly", "no"]),
+                                    mark=self.rng.choice([None, 1, 3, 5]))
+
+    def detail(self) -> None:
+        from feedback import services
+        from feedback.models import SatisfactionRequest
+
+        requests = list(SatisfactionRequest.objects.filter(status="answered", mark__isnull=True).order_by("pk"))
+        if requests:
+            services.add_details(self.rng.choice(requests), mark=self.rng.randint(1, 5))
+
+    def expire(self) -> None:
+        from feedback import services
+
+        services.expire_requests()
+
     def wait(self) -> None:
         self.time_machine.shift(self.rng.choice([3600, 86400, 5 * 86400, 20 * 86400]))
 
-    def run(self, count: int) -> list[str]:
-        names = ["receive", "receive", "register", "assign", "extend", "redirect", "withdraw", "answer", "sign",
-                 "sign", "wait", "wait"]
+    def run(self, count: int, names: list[str] | None = None) -> list[str]:
+        names = names or ["receive", "receive", "register", "assign", "extend", "redirect", "withdraw", "answer",
+                          "sign", "sign", "wait", "wait", "answer", "sign", "ask", "ask", "reply", "reply", "detail",
+                          "expire"]
         done = []
         for _ in range(count):
             name = self.rng.choice(names)
@@ -154,13 +203,46 @@ class Steps:
 def test_the_summary_equals_the_raw_aggregate_after_random_steps(roles, time_machine, seed):
     time_machine.move_to("2026-01-28 10:00:00+03:00")
     steps = Steps(roles, random.Random(seed), time_machine)
-    done = steps.run(70)
-    assert {"receive", "register", "sign"} <= set(done), done
+    done = steps.run(160)
+    assert {"receive", "register", "sign", "ask", "reply"} <= set(done), done
+    from feedback.models import SatisfactionRequest
+
+    # The sequence reached every state of a request the tally counts.
+    assert SatisfactionRequest.objects.exists(), done
     assert_summary_is_raw()
     # The rebuild from scratch gives the same tallies as the steps kept.
-    kept = tallies(AppealTally, APPEAL_FIELDS), tallies(QuestionTally, QUESTION_FIELDS)
+    kept = (tallies(AppealTally, APPEAL_FIELDS), tallies(QuestionTally, QUESTION_FIELDS),
+            tallies(SatisfactionTally, SATISFACTION_FIELDS))
     summary.rebuild(chunk=7)
-    assert (tallies(AppealTally, APPEAL_FIELDS), tallies(QuestionTally, QUESTION_FIELDS)) == kept
+    assert (tallies(AppealTally, APPEAL_FIELDS), tallies(QuestionTally, QUESTION_FIELDS),
+            tallies(SatisfactionTally, SATISFACTION_FIELDS)) == kept
+
+
+SATISFACTION_STEPS = ["receive", "receive", "register", "register", "assign", "assign", "answer", "answer", "sign",
+                      "sign", "ask", "ask", "reply", "detail", "expire", "wait", "wait"]
+
+
+@pytest.mark.parametrize("seed, few_keys", [(4, summary.FEW_KEYS), (5, summary.FEW_KEYS), (6, 0)])
+def test_the_satisfaction_tally_equals_the_raw_requests_after_random_steps(roles, time_machine, seed, few_keys,
+                                                                          monkeypatch):
+    """Requests asked, answered, detailed and expired by the feedback services, appeals moving meanwhile.
+
+    few_keys=0: every move takes the set-wise path of summary._apply (the months' rows read at once), which
+    the steps' few keys otherwise leave to the batches."""
+    from feedback.models import SatisfactionRequest
+
+    monkeypatch.setattr(summary, "FEW_KEYS", few_keys)
+
+    time_machine.move_to("2026-01-28 10:00:00+03:00")
+    steps = Steps(roles, random.Random(seed), time_machine)
+    done = steps.run(250, SATISFACTION_STEPS)
+    assert {"ask", "reply", "expire"} <= set(done), done
+    assert {"answered", "expired"} <= set(SatisfactionRequest.objects.values_list("status", flat=True))
+    assert len({asked.month for asked in SatisfactionRequest.objects.values_list("asked_at", flat=True)}) > 1
+    assert_summary_is_raw()
+    kept = tallies(SatisfactionTally, SATISFACTION_FIELDS)
+    summary.rebuild(chunk=5)
+    assert tallies(SatisfactionTally, SATISFACTION_FIELDS) == kept
 
 
 def test_the_summary_follows_a_reassignment(roles):
@@ -185,3 +267,60 @@ def test_the_rebuild_command_recounts_what_bulk_loads_left_out(roles):
     call_command("rebuild_report_summary", stdout=open("/dev/null", "w"))
     assert_summary_is_raw()
     assert sum(AppealTally.objects.values_list("count", flat=True)) == 3
+
+
+def test_a_calendar_change_re_tallies_exactly_the_appeals_whose_terms_moved(roles, time_machine):
+    """A day off moves due dates of open appeals; the tallies of the terms kept follow without a rebuild."""
+    import datetime as dt
+
+    from appeals.signals import terms_moved
+    from classifiers.models import CalendarDay
+    from reports.models import TERM_KEPT, TERM_MISSED, AppealShare
+
+    time_machine.move_to("2026-07-06 10:00:00+03:00")  # a Monday
+    # «registered»: registered on the last day of its registration term; «decided»: assigned (the 7-day
+    # decision) on the last day of that term; «other»: received in June, all of its terms well clear.
+    appeals = {name: make_appeal() for name in ("registered", "decided")}
+    time_machine.move_to("2026-06-01 10:00:00+03:00")
+    appeals["other"] = make_appeal()
+    for appeal in appeals.values():
+        handling.record(appeal, "appeal.received", actor_label="заявитель")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        handling.register_appeal(appeals["other"], roles.registrar)
+        handling.assign_appeal(appeals["other"], roles.registrar, department=roles.department_a,
+                               executor=roles.executor_a)
+        time_machine.move_to("2026-07-06 10:30:00+03:00")
+        handling.register_appeal(appeals["decided"], roles.registrar)
+    appeals["registered"].refresh_from_db()
+    registration_day = appeals["registered"].registration_due
+    time_machine.move_to(dt.datetime.combine(registration_day, dt.time(12), dt.timezone(dt.timedelta(hours=3))))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        handling.register_appeal(appeals["registered"], roles.registrar)
+    appeals["decided"].refresh_from_db()
+    decision_day = appeals["decided"].decision_due
+    time_machine.move_to(dt.datetime.combine(decision_day, dt.time(12), dt.timezone(dt.timedelta(hours=3))))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        handling.assign_appeal(appeals["decided"], roles.registrar, department=roles.department_a,
+                               executor=roles.executor_a)
+    assert_summary_is_raw()
+    keys = {name: AppealShare.objects.get(appeal=appeal).appeal_key for name, appeal in appeals.items()}
+    assert keys["registered"]["registered"] == TERM_KEPT and keys["decided"]["decided"] == TERM_KEPT
+
+    told: list[int] = []
+
+    def listen(sender, *, appeal_ids, **kwargs):
+        told.extend(appeal_ids)
+
+    terms_moved.connect(listen, dispatch_uid="test.terms_moved")
+    try:
+        # Each last day becomes a day off: the term ends on the working day before, and was missed.
+        for day in (registration_day, decision_day):
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                CalendarDay.objects.create(date=day, is_working=False, note="Перенос выходного дня")
+    finally:
+        terms_moved.disconnect(dispatch_uid="test.terms_moved")
+    assert set(told) == {appeals["registered"].pk, appeals["decided"].pk}  # «other» kept its terms
+    shares = {name: AppealShare.objects.get(appeal=appeal).appeal_key for name, appeal in appeals.items()}
+    assert shares["registered"]["registered"] == TERM_MISSED and shares["decided"]["decided"] == TERM_MISSED
+    assert shares["other"] == keys["other"]
+    assert_summary_is_raw()  # no rebuild in between

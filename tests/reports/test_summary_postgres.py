@@ -61,3 +61,33 @@ def test_concurrent_steps_keep_the_tallies_equal_to_the_appeals(roles: Roles, re
 
     assert not run_at_once(swap, appeals)
     assert_summary_is_raw()
+
+
+def test_the_satisfaction_sweeps_and_the_citizens_answers_at_once_keep_the_tally(roles: Roles, require_postgres):
+    """The expiry (batches under SKIP LOCKED) in two workers while citizens answer: tally == requests."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from feedback import services
+
+    now = timezone.now()
+    old, fresh = [], []
+    for index in range(CONCURRENT):
+        appeal = make_appeal()
+        handling.record(appeal, "appeal.received", actor_label="заявитель")
+        key = services.issue_key(appeal).key
+        asked = now - timedelta(days=60) if index % 2 else now - timedelta(days=1)
+        (old if index % 2 else fresh).append(services.request_for_key(key, now=asked))
+    assert_summary_is_raw()
+
+    def work(item) -> None:
+        if item == "expire":
+            services.expire_requests(batch=2)
+        else:
+            services.answer_request(item, resolved="partly", mark=3)
+
+    assert not run_at_once(work, ["expire", "expire", *fresh])
+    assert {r.status for r in type(old[0]).objects.filter(pk__in=[r.pk for r in old])} == {"expired"}
+    assert {r.status for r in type(old[0]).objects.filter(pk__in=[r.pk for r in fresh])} == {"answered"}
+    assert_summary_is_raw()
