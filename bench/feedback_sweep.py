@@ -143,7 +143,15 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("needs PostgreSQL: set DATABASE_URL")
     filled = 0.0
-    if not args.reuse:
+    if args.reuse:
+        # One appeal in --pending-every is asked about again: its key unasked, its request gone.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "WITH again AS (UPDATE feedback_satisfactionkey SET asked_at = NULL "
+                "WHERE id %% %s = 0 AND asked_at IS NOT NULL RETURNING appeal_id) "
+                "DELETE FROM feedback_satisfactionrequest WHERE appeal_id IN (SELECT appeal_id FROM again)",
+                [args.pending_every])
+    else:
         clean()
         if args.clean:
             return

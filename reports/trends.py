@@ -7,15 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from appeals.models import AppealKind
 from classifiers.models import Cause, Topic
 from reports.filters import Filters, add_months, scoped
-from reports.models import TERM_MISSED, AppealTally, QuestionTally, WeekTally
-from reports.reports import Cell, Table, satisfaction_link, satisfaction_requests
+from reports.models import TERM_MISSED, AppealTally, QuestionTally, SatisfactionTally, WeekTally
+from reports.reports import Cell, Table, satisfaction_link
 
 TOP_TOPICS = 6
 
@@ -178,11 +177,11 @@ def shares(user: Any, filters: Filters) -> Chart:
             .values("month").annotate(total=Sum("count"), repeated=Sum("count", filter=repeated),
                                       n_answered=Sum("count", filter=Q(answered__gt=0)),
                                       late=Sum("count", filter=Q(answered=TERM_MISSED))).order_by()}
-    # By the month the citizen was asked, as the satisfaction report counts them.
-    satisfaction = {r["month"].date() if isinstance(r["month"], dt.datetime) else r["month"]: r for r in
-                    satisfaction_requests(user, filters).annotate(month=TruncMonth("asked_at")).values("month")
-                    .annotate(answered=Count("pk", filter=Q(status=SatisfactionRequest.Status.ANSWERED)),
-                              unresolved=Count("pk", filter=Q(resolved=SatisfactionRequest.Resolved.NO)))
+    # By the month the citizen was asked, as the satisfaction report counts them (its tally).
+    satisfaction = {r["month"]: r for r in
+                    scoped(user, SatisfactionTally.objects.filter(filters.tally_q())).values("month")
+                    .annotate(answered=Sum("count", filter=Q(status=SatisfactionRequest.Status.ANSWERED)),
+                              unresolved=Sum("count", filter=Q(resolved=SatisfactionRequest.Resolved.NO)))
                     .order_by()}
     steps = filters.months
     empty = {"total": 0, "repeated": 0, "n_answered": 0, "late": 0}
@@ -191,7 +190,7 @@ def shares(user: Any, filters: Filters) -> Chart:
                    _("с нарушением срока"), _("доля, %"), _("оценили ответ"), _("«не решён»"), _("доля, %")])
     for s in steps:
         row = {**empty, **{k: v or 0 for k, v in rows.get(s, {}).items() if k != "month"}}
-        sat = satisfaction.get(s, {"answered": 0, "unresolved": 0})
+        sat = {k: satisfaction.get(s, {}).get(k) or 0 for k in ("answered", "unresolved")}
         lines["repeated"].append(_share(row["repeated"], row["total"]))
         lines["late"].append(_share(row["late"], row["n_answered"]))
         lines["unresolved"].append(_share(sat["unresolved"], sat["answered"]))
