@@ -27,6 +27,7 @@ def collect_panels(sender: object, **kwargs: object) -> list[str]:
     """The non-empty panels the receivers of appeal_panels return, in the order they answered."""
     return [str(panel) for _receiver, panel in appeal_panels.send(sender=sender, **kwargs) if panel]
 
+
 # Sent by services.terms.recompute_open_terms inside the transaction that moved
 # the due dates of open appeals (a change of the working-day calendar), with
 # `appeal_ids`: exactly the appeals whose stored dates it changed, at most a
