@@ -33,8 +33,9 @@ from suggestions.models import Proposal, ProposalKind, SuggestionState
 logger = logging.getLogger(__name__)
 
 SOURCE = "по подсказке"
-# Similar appeals stored per appeal: more than shown, so that an executor,
-# who sees only some departments, still gets a list (proposals_for).
+# Similar appeals stored per appeal at intake (the best of every department):
+# more than shown, so that an executor, who sees only some departments, often
+# finds ten among them; when not, proposals_for searches within their scope.
 SIMILAR_STORED = 20
 TOPICS_SHOWN = 3
 
@@ -153,9 +154,48 @@ def proposals_for(appeal: Appeal, user: Any, *, similar_limit: int = similar.LIM
     grouped: dict[str, list[Proposal]] = {}
     for row in rows.order_by("kind", "status", "-score", "pk"):
         grouped.setdefault(row.kind, []).append(row)
-    if ProposalKind.SIMILAR in grouped:
-        grouped[ProposalKind.SIMILAR] = grouped[ProposalKind.SIMILAR][:similar_limit]
+    shown = grouped.get(ProposalKind.SIMILAR, [])
+    if condition is not None and len(shown) < similar_limit:
+        shown = _similar_in_scope(appeal, user, shown, similar_limit)
+    if shown:
+        grouped[ProposalKind.SIMILAR] = shown[:similar_limit]
     return grouped
+
+
+def _order(row: Proposal) -> tuple[str, float, int]:
+    return (row.status, -row.score, row.pk or 0)
+
+
+def _similar_in_scope(appeal: Appeal, user: Any, shown: list[Proposal], limit: int) -> list[Proposal]:
+    """The stored similar proposals the user may see, completed by a search within the user's scope.
+
+    The SIMILAR_STORED stored at intake are the best of every department: an
+    executor of one department may see few of them. The search is run again
+    on the stored vectors with the user's scope in the query, and what it
+    finds is stored as pending proposals (so that it is linked with one click
+    and counted like any other), unless the appeal is closed: a closed
+    appeal's page writes nothing (ensure_computed), its rows are shown
+    without buttons.
+    """
+    known = {row.other_id for row in shown}
+    scope = access.visible_appeals(user).exclude(pk__in=appeal.linked_appeals.values("pk"))
+    found = [row for row in similar.similar_appeals(appeal, queryset=scope, limit=limit)
+             if row.appeal.pk not in known]
+    if not found:
+        return shown
+    if appeal.closed_at is not None:
+        added = [Proposal(appeal=appeal, kind=ProposalKind.SIMILAR, other=row.appeal, score=row.score)
+                 for row in found]
+    else:
+        # Another view may store the same rows at the same moment: the partial unique constraint keeps one.
+        Proposal.objects.bulk_create(
+            [Proposal(appeal=appeal, kind=ProposalKind.SIMILAR, other=row.appeal, score=row.score) for row in found],
+            ignore_conflicts=True,
+        )
+        added = list(Proposal.objects.filter(appeal=appeal, kind=ProposalKind.SIMILAR,
+                                             other_id__in=[row.appeal.pk for row in found])
+                     .select_related("other", "other__answer"))
+    return sorted([*shown, *added], key=_order)
 
 
 def describe(proposal: Proposal) -> str:
