@@ -105,6 +105,11 @@ def same_author_matches(appeal: Appeal, key: AuthorKey | None = None) -> list[Au
     return matches
 
 
+def earlier_ids(appeal: Appeal) -> list[int]:
+    """The ids of the same author's earlier appeals, newest first (the core's lists, worklists.AuthorFinder)."""
+    return [match.appeal.pk for match in same_author_matches(appeal)]
+
+
 _RANK: dict[str, int] = {AppealKind.PRIMARY: 0, AppealKind.REPEATED: 1, AppealKind.MULTIPLE: 2}
 
 

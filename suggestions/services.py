@@ -154,12 +154,26 @@ def proposals_for(appeal: Appeal, user: Any, *, similar_limit: int = similar.LIM
     grouped: dict[str, list[Proposal]] = {}
     for row in rows.order_by("kind", "status", "-score", "pk"):
         grouped.setdefault(row.kind, []).append(row)
+    if appeal.closed_at is not None and not SuggestionState.objects.filter(appeal=appeal).exists():
+        # Closed before this app, never computed (ensure_computed writes nothing for it): the panel is the
+        # page's only list of the author's earlier appeals (worklists.AuthorFinder), so they are found now.
+        grouped[ProposalKind.SAME_AUTHOR] = _same_author_unstored(appeal, user)
     shown = grouped.get(ProposalKind.SIMILAR, [])
     if condition is not None and len(shown) < similar_limit:
         shown = _similar_in_scope(appeal, user, shown, similar_limit)
     if shown:
         grouped[ProposalKind.SIMILAR] = shown[:similar_limit]
     return grouped
+
+
+def _same_author_unstored(appeal: Appeal, user: Any) -> list[Proposal]:
+    """The same author's earlier appeals the user may see, as proposals not stored (shown, not decided)."""
+    matches = {match.appeal.pk: match for match in authors.same_author_matches(appeal)}
+    linked = set(appeal.linked_appeals.values_list("pk", flat=True))
+    visible = set(access.visible_appeals(user, Appeal.objects.filter(pk__in=list(matches)))
+                  .values_list("pk", flat=True))
+    return [Proposal(appeal=appeal, kind=ProposalKind.SAME_AUTHOR, other=match.appeal, reasons=list(match.reasons),
+                     score=1.0) for pk, match in matches.items() if pk in visible and pk not in linked]
 
 
 def _order(row: Proposal) -> tuple[str, float, int]:
