@@ -90,6 +90,11 @@ def main() -> None:
             transaction.set_rollback(True)
     print(f"appeals: {len(ids)}; stored visible to {args.user}: p50 {common.percentile(visible_counts, 50)}, "
           f"min {min(visible_counts)}; shown: min {min(shown_counts)}, p50 {common.percentile(shown_counts, 50)}")
+    searched = [n for n, visible in enumerate(visible_counts) if visible < similar.LIMIT]
+    print(f"searched the scope (fewer than {similar.LIMIT} stored visible): {len(searched)}; of those shown fewer "
+          f"than {similar.LIMIT}: {sum(shown_counts[n] < similar.LIMIT for n in searched)}; proposals_for on them: "
+          f"p50 {common.percentile([view_ms[n] for n in searched], 50) or 0:.1f} ms, "
+          f"max {max([view_ms[n] for n in searched], default=0):.1f} ms")
     print(f"proposals_for (with the scoped search when needed): p50 {common.percentile(view_ms, 50):.1f} ms, "
           f"p95 {common.percentile(view_ms, 95):.1f} ms, max {max(view_ms):.1f} ms")
     print(f"the scoped search alone: p50 {common.percentile(scoped_ms, 50):.1f} ms, "

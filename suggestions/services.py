@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appeals.models import Appeal, AppealKind, Art11Case
-from appeals.services import access, handling
+from appeals.services import access, authorship, handling
 from appeals.services.intake import AppealError
 from classifiers.models import Topic
 from suggestions import art11, authors, similar, topics
@@ -74,7 +74,8 @@ def candidates(appeal: Appeal) -> list[Candidate]:
     for match in matches:
         if match.appeal.pk not in linked:
             result.append(Candidate(ProposalKind.SAME_AUTHOR, other=match.appeal, reasons=match.reasons, score=1.0))
-    kind = authors.proposed_kind(appeal, matches)
+    questions = authorship.question_codes(appeal)
+    kind = authors.proposed_kind(appeal, matches, questions=questions)
     if kind is not None:
         result.append(Candidate(ProposalKind.KIND, value=kind.kind, reasons=(kind.reason,), score=1.0))
     for row in similar.similar_appeals(appeal, limit=SIMILAR_STORED):
@@ -85,7 +86,6 @@ def candidates(appeal: Appeal) -> list[Candidate]:
         by_case.setdefault(flag.case, []).append(flag.reason)
     for case, reasons in by_case.items():
         result.append(Candidate(ProposalKind.ART11, value=case, reasons=tuple(reasons), score=1.0))
-    questions = {appeal.topic_code, *appeal.questions.values_list("topic_code", flat=True)}
     for code, confidence in topic_suggestions(appeal.text):
         if code not in questions:
             result.append(Candidate(ProposalKind.TOPIC, value=code, score=confidence))
@@ -122,8 +122,9 @@ def compute_suggestions(appeal: Appeal) -> list[Proposal]:
         if stale:
             Proposal.objects.filter(pk__in=stale).delete()
         took = (time.perf_counter() - started) * 1000
-        SuggestionState.objects.update_or_create(appeal=appeal, defaults={"computed_at": timezone.now(),
-                                                                          "took_ms": took})
+        SuggestionState.objects.bulk_create(  # one statement (INSERT ... ON CONFLICT DO UPDATE)
+            [SuggestionState(appeal=appeal, computed_at=timezone.now(), took_ms=took)],
+            update_conflicts=True, unique_fields=["appeal"], update_fields=["computed_at", "took_ms"])
     logger.info("suggestions appeal=%s proposals=%s took_ms=%.1f", appeal.pk, len(kept), took)
     return kept
 
@@ -172,8 +173,10 @@ def _same_author_unstored(appeal: Appeal, user: Any) -> list[Proposal]:
     linked = set(appeal.linked_appeals.values_list("pk", flat=True))
     visible = set(access.visible_appeals(user, Appeal.objects.filter(pk__in=list(matches)))
                   .values_list("pk", flat=True))
-    return [Proposal(appeal=appeal, kind=ProposalKind.SAME_AUTHOR, other=match.appeal, reasons=list(match.reasons),
-                     score=1.0) for pk, match in matches.items() if pk in visible and pk not in linked]
+    others = Appeal.objects.filter(pk__in=[pk for pk in matches if pk in visible and pk not in linked])
+    shown = {other.pk: other for other in others.select_related("answer")}
+    return [Proposal(appeal=appeal, kind=ProposalKind.SAME_AUTHOR, other=shown[pk], reasons=list(match.reasons),
+                     score=1.0) for pk, match in matches.items() if pk in shown]
 
 
 def _order(row: Proposal) -> tuple[str, float, int]:
