@@ -160,7 +160,8 @@ def proposals_for(appeal: Appeal, user: Any, *, similar_limit: int = similar.LIM
         # page's only list of the author's earlier appeals (worklists.AuthorFinder), so they are found now.
         grouped[ProposalKind.SAME_AUTHOR] = _same_author_unstored(appeal, user)
     shown = grouped.get(ProposalKind.SIMILAR, [])
-    if condition is not None and len(shown) < similar_limit:
+    # Not for a closed appeal: it shows what was computed while it was open, and its page computes nothing.
+    if condition is not None and len(shown) < similar_limit and appeal.closed_at is None:
         shown = _similar_in_scope(appeal, user, shown, similar_limit)
     if shown:
         grouped[ProposalKind.SIMILAR] = shown[:similar_limit]
@@ -189,10 +190,9 @@ def _similar_in_scope(appeal: Appeal, user: Any, shown: list[Proposal], limit: i
     The SIMILAR_STORED stored at intake are the best of every department: an
     executor of one department may see few of them. The search is run again
     on the stored vectors with the user's scope in the query, and what it
-    finds is stored as pending proposals (so that it is linked with one click
-    and counted like any other), unless the appeal is closed: a closed
-    appeal's page writes nothing (ensure_computed), its rows are shown
-    without buttons.
+    finds is stored as pending proposals, so that it is linked with one
+    click and counted like any other (once ten are stored, later views only
+    read them; a search that finds fewer is run again on the next view).
     """
     known = {row.other_id for row in shown}
     scope = access.visible_appeals(user).exclude(pk__in=appeal.linked_appeals.values("pk"))
@@ -200,18 +200,14 @@ def _similar_in_scope(appeal: Appeal, user: Any, shown: list[Proposal], limit: i
              if row.appeal.pk not in known]
     if not found:
         return shown
-    if appeal.closed_at is not None:
-        added = [Proposal(appeal=appeal, kind=ProposalKind.SIMILAR, other=row.appeal, score=row.score)
-                 for row in found]
-    else:
-        # Another view may store the same rows at the same moment: the partial unique constraint keeps one.
-        Proposal.objects.bulk_create(
-            [Proposal(appeal=appeal, kind=ProposalKind.SIMILAR, other=row.appeal, score=row.score) for row in found],
-            ignore_conflicts=True,
-        )
-        added = list(Proposal.objects.filter(appeal=appeal, kind=ProposalKind.SIMILAR,
-                                             other_id__in=[row.appeal.pk for row in found])
-                     .select_related("other", "other__answer"))
+    # Another view may store the same rows at the same moment: the partial unique constraint keeps one.
+    Proposal.objects.bulk_create(
+        [Proposal(appeal=appeal, kind=ProposalKind.SIMILAR, other=row.appeal, score=row.score) for row in found],
+        ignore_conflicts=True,
+    )
+    added = list(Proposal.objects.filter(appeal=appeal, kind=ProposalKind.SIMILAR,
+                                         other_id__in=[row.appeal.pk for row in found])
+                 .select_related("other", "other__answer"))
     return sorted([*shown, *added], key=_order)
 
 
