@@ -131,3 +131,23 @@ def test_a_stem_the_stemmer_would_cut_again_is_found(require_postgres) -> None:
     make_appeal(text="Стипендии")
     appeal = make_appeal(text="Общежитие")
     assert numbers(similar_to(appeal)) == [dormitory.number]
+
+
+def test_the_executors_page_shows_ten_similar_appeals_of_their_department(roles: Roles, client,
+                                                                           require_postgres) -> None:
+    from django.urls import reverse
+
+    from suggestions import services
+
+    for _ in range(services.SIMILAR_STORED + 2):
+        make_appeal(text=DORMITORY, department=roles.department_b)
+    in_a = [make_appeal(text=f"Прошу предоставить место в общежитии на время сессии, группа {n}.",
+                        department=roles.department_a) for n in range(12)]
+    appeal = make_appeal(text=DORMITORY, department=roles.department_a)
+    similar.index_text(list(similar.Appeal.objects.values_list("pk", flat=True)))
+    services.compute_suggestions(appeal)
+    client.force_login(roles.executor_a)
+    html = client.get(reverse("admin:appeals_appeal_change", args=[appeal.pk])).content.decode()
+    section = html.split('id="suggestions-similar"', 1)[1]
+    assert sum(other.number in section for other in in_a) == similar.LIMIT
+    assert section.count('data-decision="accept"') == similar.LIMIT  # each can be linked with one click
