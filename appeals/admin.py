@@ -1015,7 +1015,8 @@ class AppealAdmin(admin.ModelAdmin):
                 for row in terms.explain(appeal)
             ],
             "linked": list(access.visible_appeals(user, appeal.linked_appeals.all()).order_by("received_at")),
-            "earlier": list(
+            # Left out when an app shows the same list by its rule (suggestions' panel): one list on the page.
+            "earlier": [] if worklists.earlier_appeals_shown_by_app() else list(
                 access.visible_appeals(user, worklists.earlier_appeals_of_author(appeal))
                 .exclude(pk__in=appeal.linked_appeals.values("pk")).order_by("-received_at")[:10]
             ),

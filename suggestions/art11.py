@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -102,34 +103,72 @@ def _words(text: str) -> list[str]:
 MAX_ENDING = 3
 
 
-def _inflected(word: str, stem: str) -> bool:
-    return word.startswith(stem) and len(word) - len(stem) <= MAX_ENDING
+Entry = tuple[int, str, str, str]  # a ScreeningWord as the matcher needs it: pk, text, match, category
 
 
-def _phrase_at(words: list[str], i: int, needle: list[str]) -> bool:
-    return all(words[i + k].startswith(needle[k]) for k in range(len(needle)))
+def _needle(text: str) -> list[str]:
+    return [part.lower().replace("ё", "е") for part in text.split()]
+
+
+def _entry_pattern(text: str, match: str) -> str:
+    """One entry as a regular expression over the text's words, lower-cased and joined by single spaces (_words).
+
+    The same tests as word by word: a word with an ending of up to MAX_ENDING
+    letters (prefix); the root anywhere in a word (root); consecutive words
+    starting with the phrase's parts (phrase). No part holds a space, so none
+    matches across two words.
+    """
+    needle = [re.escape(part) for part in _needle(text)]
+    if match == ScreeningWord.Match.PHRASE:
+        return r"(?<![^ ])" + r"[^ ]* ".join(needle)
+    if match == ScreeningWord.Match.ROOT:
+        return needle[0]
+    return rf"(?<![^ ]){needle[0]}[^ ]{{0,{MAX_ENDING}}}(?![^ ])"
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    """The administrator's list compiled: one expression that any entry matches, and each entry's own."""
+
+    any_entry: re.Pattern[str] | None
+    entries: tuple[tuple[re.Pattern[str], str, str], ...]  # the pattern, the entry's text, its category
+
+
+@lru_cache(maxsize=8)
+def _compile(entries: tuple[Entry, ...]) -> _Matcher:
+    compiled = [(_entry_pattern(text, match), text, category) for _pk, text, match, category in entries
+                if _needle(text)]
+    if not compiled:
+        return _Matcher(any_entry=None, entries=())
+    return _Matcher(any_entry=re.compile("|".join(f"(?:{pattern})" for pattern, _text, _label in compiled)),
+                    entries=tuple((re.compile(pattern), text, category) for pattern, text, category in compiled))
+
+
+def _active_entries() -> tuple[Entry, ...]:
+    """The list as it is now: read on every call (a few hundred bytes), compiled only when it changed.
+
+    Read rather than invalidated by signals: an edit by any path (the
+    admin's form, a bulk update, another process) is seen at once.
+    """
+    return tuple(ScreeningWord.objects.filter(is_active=True).order_by("category", "text", "pk")
+                 .values_list("pk", "text", "match", "category"))
 
 
 def abusive(text: str, entries: Iterable[ScreeningWord] | None = None) -> Flag | None:
     """A word or phrase of the administrator's list (art. 11 part 3)."""
-    if entries is None:
-        entries = ScreeningWord.objects.filter(is_active=True)
-    words = _words(text)
-    found: dict[str, list[str]] = {}
-    for entry in entries:
-        needle = [part.lower().replace("ё", "е") for part in entry.text.split()]
-        if not needle:
-            continue
-        if entry.match == ScreeningWord.Match.PHRASE:
-            hit = any(_phrase_at(words, i, needle) for i in range(len(words) - len(needle) + 1))
-        elif entry.match == ScreeningWord.Match.ROOT:
-            hit = any(needle[0] in word for word in words)
-        else:
-            hit = any(_inflected(word, needle[0]) for word in words)
-        if hit:
-            found.setdefault(entry.get_category_display(), []).append(entry.text)
-    if not found:
+    key = _active_entries() if entries is None else tuple(
+        (entry.pk, entry.text, entry.match, entry.category) for entry in entries)
+    matcher = _compile(key)
+    if matcher.any_entry is None:
         return None
+    words = " ".join(_words(text))
+    if not matcher.any_entry.search(words):
+        return None  # most texts: one search
+    found: dict[str, list[str]] = {}
+    labels = dict(ScreeningWord.Category.choices)
+    for pattern, entry_text, category in matcher.entries:
+        if pattern.search(words):
+            found.setdefault(str(labels.get(category, category)), []).append(entry_text)
     described = "; ".join(f"{category}: {', '.join(texts)}" for category, texts in found.items())
     return Flag(Art11Case.ABUSIVE, _("найдено по списку ч. 3 ст. 11 — %(found)s") % {"found": described})
 

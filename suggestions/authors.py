@@ -41,10 +41,13 @@ def key_for(appeal: Appeal) -> AuthorKey:
     )
 
 
+KEY_FIELDS = ["name_key", "patronymic", "surname", "first_name", "email", "address", "street"]
+
+
 def index_author(appeal: Appeal) -> AuthorKey:
-    """Store (or refresh) the appeal's author key."""
+    """Store (or refresh) the appeal's author key: one statement (INSERT ... ON CONFLICT DO UPDATE)."""
     key = key_for(appeal)
-    key.save()
+    AuthorKey.objects.bulk_create([key], update_conflicts=True, unique_fields=["appeal"], update_fields=KEY_FIELDS)
     return key
 
 
@@ -83,6 +86,9 @@ def _match_reasons(key: AuthorKey, other: AuthorKey) -> list[str]:
 def same_author_matches(appeal: Appeal, key: AuthorKey | None = None) -> list[AuthorMatch]:
     """The earlier appeals of the same person, newest first, with why each matched.
 
+    Each match's appeal holds its number, date and status only (the other
+    fields are read on access, one query each).
+
     Served by the three indexes of AuthorKey; the names are compared here.
     """
     key = key or key_for(appeal)
@@ -93,9 +99,12 @@ def same_author_matches(appeal: Appeal, key: AuthorKey | None = None) -> list[Au
         condition |= Q(name_key=key.name_key, street=key.street)
     if key.email:
         condition |= Q(email=key.email)
+    # The keys and, of each appeal, what a match and the kind's reason read (not the whole row, its text).
     rows = list(
         AuthorKey.objects.filter(condition, appeal__received_at__lt=appeal.received_at)
-        .exclude(appeal_id=appeal.pk).select_related("appeal").order_by("-appeal__received_at")[:MAX_MATCHES]
+        .exclude(appeal_id=appeal.pk).select_related("appeal")
+        .only(*KEY_FIELDS, "appeal__number", "appeal__received_at", "appeal__status")
+        .order_by("-appeal__received_at")[:MAX_MATCHES]
     )
     matches = []
     for row in rows:
@@ -103,6 +112,11 @@ def same_author_matches(appeal: Appeal, key: AuthorKey | None = None) -> list[Au
         if reasons:
             matches.append(AuthorMatch(appeal=row.appeal, reasons=tuple(reasons)))
     return matches
+
+
+def earlier_ids(appeal: Appeal) -> list[int]:
+    """The ids of the same author's earlier appeals, newest first (the core's lists, worklists.AuthorFinder)."""
+    return [match.appeal.pk for match in same_author_matches(appeal)]
 
 
 _RANK: dict[str, int] = {AppealKind.PRIMARY: 0, AppealKind.REPEATED: 1, AppealKind.MULTIPLE: 2}
@@ -119,7 +133,8 @@ class KindProposal:
         return _("ответы по существу тому же заявителю по тому же вопросу: %(numbers)s") % {"numbers": numbers}
 
 
-def proposed_kind(appeal: Appeal, matches: list[AuthorMatch]) -> KindProposal | None:
+def proposed_kind(appeal: Appeal, matches: list[AuthorMatch], *,
+                  questions: set[str] | None = None) -> KindProposal | None:
     """The kind the earlier answers suggest, when it says more than the appeal's (never a lower one).
 
     The earlier appeals counted are the same author's (the matches and
@@ -128,12 +143,15 @@ def proposed_kind(appeal: Appeal, matches: list[AuthorMatch]) -> KindProposal | 
     appeal повторное, two or more многократное.
     """
     earlier = {match.appeal.pk: match.appeal for match in matches}
-    for other in appeal.linked_appeals.filter(received_at__lt=appeal.received_at):
+    for other in appeal.linked_appeals.filter(received_at__lt=appeal.received_at).only("number", "received_at"):
         earlier.setdefault(other.pk, other)
+    if not earlier:
+        return None
     answered_ids = set(
         AppealQuestion.objects.filter(
             appeal_id__in=list(earlier), appeal__status=Appeal.Status.ANSWERED,
-            topic_code__in=authorship.question_codes(appeal), result__in=authorship.MERITS_RESULTS,
+            topic_code__in=authorship.question_codes(appeal) if questions is None else questions,
+            result__in=authorship.MERITS_RESULTS,
         ).values_list("appeal_id", flat=True)
     )
     if not answered_ids:

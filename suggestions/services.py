@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appeals.models import Appeal, AppealKind, Art11Case
-from appeals.services import access, handling
+from appeals.services import access, authorship, handling
 from appeals.services.intake import AppealError
 from classifiers.models import Topic
 from suggestions import art11, authors, similar, topics
@@ -33,8 +33,9 @@ from suggestions.models import Proposal, ProposalKind, SuggestionState
 logger = logging.getLogger(__name__)
 
 SOURCE = "по подсказке"
-# Similar appeals stored per appeal: more than shown, so that an executor,
-# who sees only some departments, still gets a list (proposals_for).
+# Similar appeals stored per appeal at intake (the best of every department):
+# more than shown, so that an executor, who sees only some departments, often
+# finds ten among them; when not, proposals_for searches within their scope.
 SIMILAR_STORED = 20
 TOPICS_SHOWN = 3
 
@@ -73,7 +74,8 @@ def candidates(appeal: Appeal) -> list[Candidate]:
     for match in matches:
         if match.appeal.pk not in linked:
             result.append(Candidate(ProposalKind.SAME_AUTHOR, other=match.appeal, reasons=match.reasons, score=1.0))
-    kind = authors.proposed_kind(appeal, matches)
+    questions = authorship.question_codes(appeal)
+    kind = authors.proposed_kind(appeal, matches, questions=questions)
     if kind is not None:
         result.append(Candidate(ProposalKind.KIND, value=kind.kind, reasons=(kind.reason,), score=1.0))
     for row in similar.similar_appeals(appeal, limit=SIMILAR_STORED):
@@ -84,7 +86,6 @@ def candidates(appeal: Appeal) -> list[Candidate]:
         by_case.setdefault(flag.case, []).append(flag.reason)
     for case, reasons in by_case.items():
         result.append(Candidate(ProposalKind.ART11, value=case, reasons=tuple(reasons), score=1.0))
-    questions = {appeal.topic_code, *appeal.questions.values_list("topic_code", flat=True)}
     for code, confidence in topic_suggestions(appeal.text):
         if code not in questions:
             result.append(Candidate(ProposalKind.TOPIC, value=code, score=confidence))
@@ -121,8 +122,9 @@ def compute_suggestions(appeal: Appeal) -> list[Proposal]:
         if stale:
             Proposal.objects.filter(pk__in=stale).delete()
         took = (time.perf_counter() - started) * 1000
-        SuggestionState.objects.update_or_create(appeal=appeal, defaults={"computed_at": timezone.now(),
-                                                                          "took_ms": took})
+        SuggestionState.objects.bulk_create(  # one statement (INSERT ... ON CONFLICT DO UPDATE)
+            [SuggestionState(appeal=appeal, computed_at=timezone.now(), took_ms=took)],
+            update_conflicts=True, unique_fields=["appeal"], update_fields=["computed_at", "took_ms"])
     logger.info("suggestions appeal=%s proposals=%s took_ms=%.1f", appeal.pk, len(kept), took)
     return kept
 
@@ -153,9 +155,60 @@ def proposals_for(appeal: Appeal, user: Any, *, similar_limit: int = similar.LIM
     grouped: dict[str, list[Proposal]] = {}
     for row in rows.order_by("kind", "status", "-score", "pk"):
         grouped.setdefault(row.kind, []).append(row)
-    if ProposalKind.SIMILAR in grouped:
-        grouped[ProposalKind.SIMILAR] = grouped[ProposalKind.SIMILAR][:similar_limit]
+    if appeal.closed_at is not None and not SuggestionState.objects.filter(appeal=appeal).exists():
+        # Closed before this app, never computed (ensure_computed writes nothing for it): the panel is the
+        # page's only list of the author's earlier appeals (worklists.AuthorFinder), so they are found now.
+        grouped[ProposalKind.SAME_AUTHOR] = _same_author_unstored(appeal, user)
+    shown = grouped.get(ProposalKind.SIMILAR, [])
+    # Not for a closed appeal: it shows what was computed while it was open, and its page computes nothing.
+    if condition is not None and len(shown) < similar_limit and appeal.closed_at is None:
+        shown = _similar_in_scope(appeal, user, shown, similar_limit)
+    if shown:
+        grouped[ProposalKind.SIMILAR] = shown[:similar_limit]
     return grouped
+
+
+def _same_author_unstored(appeal: Appeal, user: Any) -> list[Proposal]:
+    """The same author's earlier appeals the user may see, as proposals not stored (shown, not decided)."""
+    matches = {match.appeal.pk: match for match in authors.same_author_matches(appeal)}
+    linked = set(appeal.linked_appeals.values_list("pk", flat=True))
+    visible = set(access.visible_appeals(user, Appeal.objects.filter(pk__in=list(matches)))
+                  .values_list("pk", flat=True))
+    others = Appeal.objects.filter(pk__in=[pk for pk in matches if pk in visible and pk not in linked])
+    shown = {other.pk: other for other in others.select_related("answer")}
+    return [Proposal(appeal=appeal, kind=ProposalKind.SAME_AUTHOR, other=shown[pk], reasons=list(match.reasons),
+                     score=1.0) for pk, match in matches.items() if pk in shown]
+
+
+def _order(row: Proposal) -> tuple[str, float, int]:
+    return (row.status, -row.score, row.pk or 0)
+
+
+def _similar_in_scope(appeal: Appeal, user: Any, shown: list[Proposal], limit: int) -> list[Proposal]:
+    """The stored similar proposals the user may see, completed by a search within the user's scope.
+
+    The SIMILAR_STORED stored at intake are the best of every department: an
+    executor of one department may see few of them. The search is run again
+    on the stored vectors with the user's scope in the query, and what it
+    finds is stored as pending proposals, so that it is linked with one
+    click and counted like any other (once ten are stored, later views only
+    read them; a search that finds fewer is run again on the next view).
+    """
+    known = {row.other_id for row in shown}
+    scope = access.visible_appeals(user).exclude(pk__in=appeal.linked_appeals.values("pk"))
+    found = [row for row in similar.similar_appeals(appeal, queryset=scope, limit=limit)
+             if row.appeal.pk not in known]
+    if not found:
+        return shown
+    # Another view may store the same rows at the same moment: the partial unique constraint keeps one.
+    Proposal.objects.bulk_create(
+        [Proposal(appeal=appeal, kind=ProposalKind.SIMILAR, other=row.appeal, score=row.score) for row in found],
+        ignore_conflicts=True,
+    )
+    added = list(Proposal.objects.filter(appeal=appeal, kind=ProposalKind.SIMILAR,
+                                         other_id__in=[row.appeal.pk for row in found])
+                 .select_related("other", "other__answer"))
+    return sorted([*shown, *added], key=_order)
 
 
 def describe(proposal: Proposal) -> str:

@@ -51,6 +51,10 @@ STATS_CACHE_KEY = "suggestions:text-stats"
 STATS_CACHE_SECONDS = 3600
 TEXT_INDEX = "appeal_text_fts_idx"
 FALLBACK_SCAN = 2000
+# The query is made of the vector's own lexemes, already stemmed: the
+# Russian stemmer run on a stem again may cut it further (to_tsquery('russian',
+# 'общежит') is 'общеж', in no vector), so the query is parsed with 'simple'.
+LEXEME_CONFIG = "simple"
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,7 @@ def choose_query(lexemes: list[str], total: float, shares: dict[str, float]) -> 
 
 def _candidates(queryset: QuerySet[Appeal], lexemes: list[str], operator: str, exclude: list[int]) -> list[int]:
     """Up to CANDIDATES ids whose stored vector matches the lexemes (no order: any of them will do)."""
-    match = SearchQuery(f" {operator} ".join(map(_quote, lexemes)), search_type="raw", config="russian")
+    match = SearchQuery(f" {operator} ".join(map(_quote, lexemes)), search_type="raw", config=LEXEME_CONFIG)
     rows = (queryset.filter(suggestion_text__vector=match).exclude(pk__in=exclude).order_by()
             .values_list("pk", flat=True)[:CANDIDATES - len(exclude)])
     # The planner walks the table when it expects the words everywhere; a
@@ -196,7 +200,7 @@ def _postgres(appeal: Appeal, queryset: QuerySet[Appeal], limit: int) -> list[Si
             break
     if not ids:
         return []
-    rank_query = SearchQuery(" | ".join(map(_quote, chosen)), search_type="raw", config="russian")
+    rank_query = SearchQuery(" | ".join(map(_quote, chosen)), search_type="raw", config=LEXEME_CONFIG)
     rows = (Appeal.objects.filter(pk__in=ids).annotate(rank=SearchRank(F("suggestion_text__vector"), rank_query))
             .order_by("-rank", "-received_at")[:limit])
     return [SimilarAppeal(appeal=row, score=float(row.rank)) for row in rows]

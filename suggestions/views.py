@@ -30,7 +30,9 @@ def _results(appeal_ids: list[int]) -> dict[int, list[str]]:
 def _row(proposal: Proposal, user: Any, results: dict[int, list[str]], art11_open: bool) -> dict[str, Any]:
     other = proposal.other
     answer = getattr(other, "answer", None) if other is not None else None
-    can_decide = proposal.status == Proposal.Status.PENDING and services.can_decide(proposal, user)
+    # A row found for a closed appeal is not stored (services._similar_in_scope): shown, not decided.
+    can_decide = (proposal.pk is not None and proposal.status == Proposal.Status.PENDING
+                  and services.can_decide(proposal, user))
     return {
         "proposal": proposal,
         "what": services.describe(proposal),
@@ -39,8 +41,8 @@ def _row(proposal: Proposal, user: Any, results: dict[int, list[str]], art11_ope
         "answer": answer.text if answer is not None and answer.status == "signed" else "",
         "can_accept": can_decide and (proposal.kind != ProposalKind.ART11 or art11_open),
         "can_reject": can_decide,
-        "accept_url": reverse("admin:suggestions_proposal_accept", args=[proposal.pk]),
-        "reject_url": reverse("admin:suggestions_proposal_reject", args=[proposal.pk]),
+        "accept_url": reverse("admin:suggestions_proposal_accept", args=[proposal.pk]) if can_decide else "",
+        "reject_url": reverse("admin:suggestions_proposal_reject", args=[proposal.pk]) if can_decide else "",
     }
 
 

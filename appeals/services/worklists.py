@@ -65,12 +65,46 @@ def decision_late(queryset: QuerySet[Appeal] | None = None, *, now: datetime | N
     return decision_pending(queryset).filter(registered_at__lt=now - DECISION_FLAG_AFTER)
 
 
-def earlier_appeals_of_author(appeal: Appeal) -> QuerySet[Appeal]:
-    """The same citizen's earlier appeals (authorship.same_author: the same full name, or the same proven e-mail).
+@dataclass(frozen=True)
+class AuthorFinder:
+    """A finer rule for "the same author" that an app beside the core registers (suggestions, issue 12 item 1).
 
-    Whoever picks an appeal up sees the person's history (repeated appeals
-    are linked to it, art. 11 part 5 counts them).
+    `earlier_ids(appeal)` are the ids of the same person's earlier appeals,
+    whoever may see them (the callers narrow them to the user's scope);
+    `shown_on_page` says that the app shows that list on the appeal's page
+    itself (its panel, with the reasons), so the core leaves its own out:
+    one list, by one rule.
     """
+
+    earlier_ids: Callable[[Appeal], list[int]]
+    shown_on_page: bool = False
+
+
+_author_finder: AuthorFinder | None = None
+
+
+def register_author_finder(finder: AuthorFinder | None) -> AuthorFinder | None:
+    """Use `finder` for earlier_appeals_of_author from now on (None: the core's rule); returns the one before."""
+    global _author_finder
+    previous, _author_finder = _author_finder, finder
+    return previous
+
+
+def earlier_appeals_shown_by_app() -> bool:
+    """Does an app show the author's earlier appeals on the appeal's page (the core's list is then left out)?"""
+    return _author_finder is not None and _author_finder.shown_on_page
+
+
+def earlier_appeals_of_author(appeal: Appeal) -> QuerySet[Appeal]:
+    """The same citizen's earlier appeals, by the registered AuthorFinder's rule or else the core's.
+
+    The core's rule (without the suggestions app): authorship.same_author,
+    the same full name or the same proven e-mail. Whoever picks an appeal up
+    sees the person's history (repeated appeals are linked to it, art. 11
+    part 5 counts them).
+    """
+    if _author_finder is not None:
+        return Appeal.objects.filter(pk__in=_author_finder.earlier_ids(appeal))
     return Appeal.objects.filter(same_author(appeal), received_at__lt=appeal.received_at).exclude(pk=appeal.pk)
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -191,11 +192,11 @@ def test_documents_request_and_its_answer(client, roles):
 
 
 def test_link_earlier_appeals_by_number(client, roles):
-    earlier = make_appeal(received_at=timezone.now() - timedelta(days=60))
+    earlier = received(received_at=timezone.now() - timedelta(days=60))
     appeal = roles.appeal("registered")
     client.force_login(roles.registrar)
     html = client.get(step_url(appeal, "link")).content.decode()
-    assert earlier.number in html  # suggested: the same surname and e-mail
+    assert earlier.number in html  # suggested: the same name, address and e-mail
     response = post_step(client, appeal, "link", {"numbers": "ОГ-1999-000001"})
     assert refused(response, "Не найдены обращения")
     response = post_step(client, appeal, "link", {"numbers": f" {earlier.number.lower()}, "})
@@ -502,18 +503,58 @@ def test_the_answer_carries_its_enclosures_after_its_pages(client, roles):
         assert len(PdfReader(BytesIO(mailed.read())).pages) == len(signed.pages)
 
 
-def test_the_appeal_page_shows_the_same_citizens_earlier_appeals(client, roles):
-    earlier = make_appeal(received_at=timezone.now() - timedelta(days=60))
-    stranger = make_appeal(first_name="Анна", email="anna@mail.ru", received_at=timezone.now() - timedelta(days=50))
-    by_email = make_appeal(last_name="Сидорова", first_name="Мария", received_at=timezone.now() - timedelta(days=40))
-    appeal = make_appeal()
+def received(**fields) -> Appeal:
+    """An appeal stored as intake stores it: the transaction's callbacks run (the suggestions' task among them)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return make_appeal(**fields)
+
+
+NAMESAKE = {"address": "г. Казань, ул. Баумана, д. 3", "postal_index": "420111", "email": "namesake@mail.ru",
+            "identified_as": "namesake@mail.ru", "text": "Прошу выдать копию зачётной книжки."}
+
+
+def same_author_lists(page: str) -> tuple[str, str]:
+    """The suggestions panel's list of the same author, and the core's own list («не связаны»), or ''."""
+    panel = page.split('id="suggestions-same_author"', 1)[1].split('class="suggestions-section"', 1)[0] \
+        if 'id="suggestions-same_author"' in page else ""
+    core = page.split("Прежние обращения этого заявителя (не связаны)", 1)[1].split("</fieldset>", 1)[0] \
+        if "Прежние обращения этого заявителя (не связаны)" in page else ""
+    return panel, core
+
+
+def test_the_appeal_page_shows_one_list_of_the_same_citizens_earlier_appeals(client, roles):
+    earlier = received(received_at=timezone.now() - timedelta(days=60))
+    namesake = received(received_at=timezone.now() - timedelta(days=50), **NAMESAKE)  # the same full name
+    relative = received(first_name="Анна", email="anna@mail.ru", received_at=timezone.now() - timedelta(days=45))
+    shared_email = received(last_name="Сидорова", first_name="Ольга", received_at=timezone.now() - timedelta(days=40))
+    appeal = received()
     client.force_login(roles.registrar)
     page = client.get(page_url(appeal)).content.decode()
-    assert "Прежние обращения этого заявителя (не связаны)" in page
-    # This list, not the suggestions' panel above it (where the stranger's identical text is a similar appeal).
-    page = page.split("Прежние обращения этого заявителя (не связаны)", 1)[1]
-    assert earlier.number in page and by_email.number in page  # the same name; the same e-mail
-    assert stranger.number not in page  # another Иванова with another address
+    panel, core = same_author_lists(page)
+    assert core == ""  # one list: the panel's, with the reasons (issue 12 item 1)
+    assert earlier.number in panel and "те же фамилия, имя и почтовый адрес" in panel
+    # A namesake at another address, a relative at the same address, a family e-mail: none is the same author.
+    for other in (namesake, relative, shared_email):
+        assert other.number not in panel
+
+
+def test_without_the_suggestions_app_the_core_lists_by_its_own_rule(client, roles):
+    from appeals.services import worklists
+
+    earlier = received(received_at=timezone.now() - timedelta(days=60))
+    namesake = received(received_at=timezone.now() - timedelta(days=50), **NAMESAKE)
+    appeal = received()
+    client.force_login(roles.registrar)
+    previous = worklists.register_author_finder(None)  # as if the app were not installed
+    try:
+        page = client.get(page_url(appeal)).content.decode()
+        core_rule = set(worklists.earlier_appeals_of_author(appeal))
+    finally:
+        worklists.register_author_finder(previous)
+    _panel, core = same_author_lists(page)
+    assert earlier.number in core and namesake.number in core  # the core's rule: the same full name
+    assert core_rule == {earlier, namesake}
+    assert set(worklists.earlier_appeals_of_author(appeal)) == {earlier}  # the app's rule, registered again
 
 
 def test_copies_and_the_return_of_a_complaint_through_the_admin(client, roles):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from appeals.services import handling
 from letters.models import AnswerFragment
 from tests import roles as role_fixtures
 from tests.appeals.test_isolation import attach
+from tests.roles import bring_to, make_appeal
 
 pytestmark = pytest.mark.django_db
 roles = role_fixtures.roles  # the fixture
@@ -27,10 +29,19 @@ def autosave_url(appeal) -> str:
     return reverse("admin:appeals_appeal_answer_autosave", args=[appeal.pk])
 
 
+def received(**fields):
+    """An appeal stored as intake stores it: the transaction's callbacks run (the suggestions' task among them)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return make_appeal(**fields)
+
+
 def test_the_draft_page_shows_the_citizens_files_and_earlier_appeals_within_scope(client, roles):
-    seen = roles.appeal("answered")  # department A, the same citizen
-    unseen = roles.appeal("in_work", department=roles.department_b)  # the same citizen, another department
-    appeal = roles.appeal("in_work")
+    seen = bring_to(received(), "answered", roles)  # department A, the same citizen
+    unseen = bring_to(received(), "in_work", roles, department=roles.department_b)  # another department
+    # The same full name at another address: not the same author (issue 12 item 1), here as on the appeal's page.
+    namesake = bring_to(received(address="г. Казань, ул. Баумана, д. 3", postal_index="420111",
+                                 email="namesake@mail.ru", identified_as="namesake@mail.ru"), "answered", roles)
+    appeal = bring_to(received(), "in_work", roles)
     attachment = attach(appeal)
     attachment.original_name = "справка о доходах.pdf"
     attachment.save(update_fields=["original_name"])
@@ -41,6 +52,7 @@ def test_the_draft_page_shows_the_citizens_files_and_earlier_appeals_within_scop
     assert 'id="earlier-appeals"' in html and seen.number in html
     assert reverse("admin:appeals_appeal_answer_pdf", args=[seen.pk]) in html  # its signed answer
     assert unseen.number not in html  # not within executor A's scope
+    assert namesake.number not in html
     assert appeal.text in html
 
 

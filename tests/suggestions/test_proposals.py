@@ -209,6 +209,19 @@ def test_opening_a_closed_appeal_computes_nothing(roles: Roles, client) -> None:
     assert not Proposal.objects.filter(appeal=closed).exists()
 
 
+def test_a_closed_appeal_never_computed_still_lists_the_same_authors_earlier_appeals(roles: Roles, client) -> None:
+    first = answered_before(roles, days=90)
+    closed = answered_before(roles, days=30)  # answered, then its suggestions lost (stored before the app)
+    SuggestionState.objects.filter(appeal=closed).delete()
+    Proposal.objects.filter(appeal=closed).delete()
+    client.force_login(roles.registrar)
+    html = client.get(reverse("admin:appeals_appeal_change", args=[closed.pk])).content.decode()
+    # The panel is the page's one list of them (the core's is left out): found now, nothing stored.
+    section = html.split('id="suggestions-same_author"', 1)[1].split('class="suggestions-section"', 1)[0]
+    assert first.number in section and "Прежние обращения этого заявителя (не связаны)" not in html
+    assert not Proposal.objects.filter(appeal=closed).exists()
+
+
 def test_the_panel_at_registration(roles: Roles, client) -> None:
     first = answered_before(roles)
     second = make_appeal(**PERSON)

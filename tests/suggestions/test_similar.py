@@ -78,3 +78,76 @@ def test_the_fallback_compares_words() -> None:
     appeal = make_appeal(text="Нужно общежитие на время сессии")
     found = similar._fallback(appeal, similar.Appeal.objects.exclude(pk=appeal.pk), 10)
     assert numbers(found)[0] == dormitory.number
+
+
+def test_an_executor_sees_ten_of_their_department_when_the_stored_best_are_all_in_another(
+        roles: Roles, require_postgres) -> None:
+    from suggestions import services
+    from suggestions.models import Proposal, ProposalKind
+
+    in_b = [make_appeal(text=DORMITORY, department=roles.department_b) for _ in range(services.SIMILAR_STORED + 2)]
+    in_a = [make_appeal(text=f"Прошу предоставить место в общежитии на время сессии, группа {n}.",
+                        department=roles.department_a) for n in range(12)]
+    appeal = make_appeal(text=DORMITORY, department=roles.department_a)
+    similar.index_text(list(similar.Appeal.objects.values_list("pk", flat=True)))
+    services.compute_suggestions(appeal)
+    stored = set(Proposal.objects.filter(appeal=appeal, kind=ProposalKind.SIMILAR).values_list("other_id", flat=True))
+    assert len(stored) == services.SIMILAR_STORED and stored <= {other.pk for other in in_b}
+
+    shown = services.proposals_for(appeal, roles.executor_a)[ProposalKind.SIMILAR]
+    assert len(shown) == similar.LIMIT
+    assert {row.other_id for row in shown} <= {other.pk for other in in_a}
+    # Stored as pending proposals: linked with one click, counted like the others.
+    assert all(row.pk is not None and row.status == Proposal.Status.PENDING for row in shown)
+    # The registrar, who sees every department, still gets the best of all.
+    best = services.proposals_for(appeal, roles.registrar)[ProposalKind.SIMILAR]
+    assert {row.other_id for row in best} <= {other.pk for other in in_b}
+
+
+def test_a_closed_appeals_page_searches_nothing(roles: Roles, require_postgres) -> None:
+    from django.utils import timezone
+
+    from suggestions import services
+    from suggestions.models import Proposal, ProposalKind
+
+    for _ in range(services.SIMILAR_STORED + 2):
+        make_appeal(text=DORMITORY, department=roles.department_b)
+    for _ in range(3):
+        make_appeal(text="Прошу предоставить место в общежитии на время сессии.", department=roles.department_a)
+    appeal = make_appeal(text=DORMITORY, department=roles.department_a)
+    similar.index_text(list(similar.Appeal.objects.values_list("pk", flat=True)))
+    services.compute_suggestions(appeal)
+    similar.Appeal.objects.filter(pk=appeal.pk).update(closed_at=timezone.now())
+    appeal.refresh_from_db()
+    before = Proposal.objects.count()
+    # What was computed while it was open: nothing of department A was among the twenty.
+    assert ProposalKind.SIMILAR not in services.proposals_for(appeal, roles.executor_a)
+    assert Proposal.objects.count() == before
+
+
+def test_a_stem_the_stemmer_would_cut_again_is_found(require_postgres) -> None:
+    # to_tsvector('russian') makes «общежит» of «общежитии»; to_tsquery('russian', 'общежит') would make «общеж».
+    dormitory = make_appeal(text="Общежитии")
+    make_appeal(text="Стипендии")
+    appeal = make_appeal(text="Общежитие")
+    assert numbers(similar_to(appeal)) == [dormitory.number]
+
+
+def test_the_executors_page_shows_ten_similar_appeals_of_their_department(roles: Roles, client,
+                                                                           require_postgres) -> None:
+    from django.urls import reverse
+
+    from suggestions import services
+
+    for _ in range(services.SIMILAR_STORED + 2):
+        make_appeal(text=DORMITORY, department=roles.department_b)
+    in_a = [make_appeal(text=f"Прошу предоставить место в общежитии на время сессии, группа {n}.",
+                        department=roles.department_a) for n in range(12)]
+    appeal = make_appeal(text=DORMITORY, department=roles.department_a)
+    similar.index_text(list(similar.Appeal.objects.values_list("pk", flat=True)))
+    services.compute_suggestions(appeal)
+    client.force_login(roles.executor_a)
+    html = client.get(reverse("admin:appeals_appeal_change", args=[appeal.pk])).content.decode()
+    section = html.split('id="suggestions-similar"', 1)[1]
+    assert sum(other.number in section for other in in_a) == similar.LIMIT
+    assert section.count('data-decision="accept"') == similar.LIMIT  # each can be linked with one click
