@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -184,6 +185,10 @@ def _order(row: Proposal) -> tuple[str, float, int]:
     return (row.status, -row.score, row.pk or 0)
 
 
+# How long a scoped search that found fewer than ten is not repeated for the same appeal and scope.
+SCOPED_SEARCH_RETRY = 6 * 60 * 60
+
+
 def _similar_in_scope(appeal: Appeal, user: Any, shown: list[Proposal], limit: int) -> list[Proposal]:
     """The stored similar proposals the user may see, completed by a search within the user's scope.
 
@@ -192,12 +197,22 @@ def _similar_in_scope(appeal: Appeal, user: Any, shown: list[Proposal], limit: i
     on the stored vectors with the user's scope in the query, and what it
     finds is stored as pending proposals, so that it is linked with one
     click and counted like any other (once ten are stored, later views only
-    read them; a search that finds fewer is run again on the next view).
+    read them). A search that finds fewer is not run again for the same
+    scope for SCOPED_SEARCH_RETRY seconds (new appeals may match by then):
+    the cache remembers it, so the officials' repeated views of an appeal
+    do not each pay for a search (up to ~100 ms at 1M, bench/README.md 11).
     """
     known = {row.other_id for row in shown}
+    # The appeal's receipt time too: a key must not outlive its appeal (test databases reuse the numbers).
+    marker = (f"suggestions:scoped:{appeal.pk}:{appeal.received_at.timestamp()}:{user.pk}:"
+              f"{','.join(map(str, sorted(access.department_ids(user))))}")
+    if cache.get(marker):
+        return shown
     scope = access.visible_appeals(user).exclude(pk__in=appeal.linked_appeals.values("pk"))
     found = [row for row in similar.similar_appeals(appeal, queryset=scope, limit=limit)
              if row.appeal.pk not in known]
+    if len(known) + len(found) < limit:
+        cache.set(marker, 1, SCOPED_SEARCH_RETRY)
     if not found:
         return shown
     # Another view may store the same rows at the same moment: the partial unique constraint keeps one.

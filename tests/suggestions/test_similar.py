@@ -151,3 +151,33 @@ def test_the_executors_page_shows_ten_similar_appeals_of_their_department(roles:
     section = html.split('id="suggestions-similar"', 1)[1]
     assert sum(other.number in section for other in in_a) == similar.LIMIT
     assert section.count('data-decision="accept"') == similar.LIMIT  # each can be linked with one click
+
+
+def test_a_scoped_search_that_finds_fewer_than_ten_is_not_repeated_on_the_next_view(
+        roles: Roles, require_postgres, monkeypatch) -> None:
+    """The executor's repeated views do not each pay for the scoped search (issue 13: the appeal page's time)."""
+    from suggestions import services
+    from suggestions.models import ProposalKind
+
+    for _ in range(services.SIMILAR_STORED + 2):
+        make_appeal(text=DORMITORY, department=roles.department_b)
+    in_a = [make_appeal(text="Прошу предоставить место в общежитии на время сессии.", department=roles.department_a)
+            for _ in range(3)]
+    appeal = make_appeal(text=DORMITORY, department=roles.department_a)
+    similar.index_text(list(similar.Appeal.objects.values_list("pk", flat=True)))
+    services.compute_suggestions(appeal)
+    searches = []
+    search = similar.similar_appeals
+    monkeypatch.setattr(similar, "similar_appeals", lambda *args, **kwargs: searches.append(1) or search(*args, **kwargs))
+
+    first = services.proposals_for(appeal, roles.executor_a)[ProposalKind.SIMILAR]
+    assert {row.other_id for row in first} == {other.pk for other in in_a}  # three of A: fewer than ten
+    again = services.proposals_for(appeal, roles.executor_a)[ProposalKind.SIMILAR]
+    assert [row.pk for row in again] == [row.pk for row in first]  # read back as stored
+    assert len(searches) == 1
+    # Once the marker is gone (SCOPED_SEARCH_RETRY), the scope is searched again: new appeals may match.
+    from django.core.cache import cache
+
+    cache.clear()
+    services.proposals_for(appeal, roles.executor_a)
+    assert len(searches) == 2
