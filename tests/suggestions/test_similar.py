@@ -166,9 +166,14 @@ def test_a_scoped_search_that_finds_fewer_than_ten_is_not_repeated_on_the_next_v
     appeal = make_appeal(text=DORMITORY, department=roles.department_a)
     similar.index_text(list(similar.Appeal.objects.values_list("pk", flat=True)))
     services.compute_suggestions(appeal)
-    searches = []
+    searches: list[int] = []
     search = similar.similar_appeals
-    monkeypatch.setattr(similar, "similar_appeals", lambda *args, **kwargs: searches.append(1) or search(*args, **kwargs))
+
+    def counted(*args, **kwargs):
+        searches.append(1)
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(similar, "similar_appeals", counted)
 
     first = services.proposals_for(appeal, roles.executor_a)[ProposalKind.SIMILAR]
     assert {row.other_id for row in first} == {other.pk for other in in_a}  # three of A: fewer than ten
