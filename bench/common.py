@@ -371,19 +371,16 @@ def force_login_verified(client: Any, user: Any) -> None:
     """django.test.Client.force_login, with the session confirmed by a second factor where the user needs one.
 
     The heads and the administrators reach no admin page without a second
-    factor (accounts.middleware). The benchmark gives such a user a confirmed
-    TOTP device named «bench» (kept in the bench database) and marks the
-    session verified with it, as django_otp.login does after a right code.
+    factor (accounts.middleware). As the tests' clients do, the user gets a
+    confirmed TOTP device (tests.roles.second_factor, kept in the bench
+    database) and the session is marked verified with it.
     """
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from accounts.rights import must_have_second_factor
+    from tests.roles import second_factor
 
     client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None and must_have_second_factor(user):
-        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    device = second_factor(user)
     if device is not None:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
